@@ -1,0 +1,82 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"github.com/google/uuid"
+
+	"github.com/parleyhq/parley/internal/gid"
+	"github.com/parleyhq/parley/internal/tenant"
+)
+
+// Conversation is one session between an agent and a participant.
+type Conversation struct{ ent.Schema }
+
+func (Conversation) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}, TenantMixin{Ref: "conversations"}}
+}
+
+// Fields that only state transitions and message appends may change are
+// skipped from the generated mutation inputs.
+var conversationManagedField = entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
+
+func (Conversation) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("id", uuid.UUID{}).Default(gid.Generator(gid.Conversation)).Immutable(),
+		field.UUID("agent_id", uuid.UUID{}).Immutable(),
+		field.UUID("participant_id", uuid.UUID{}).Optional().Nillable(),
+		field.String("connection_code").Optional().Nillable().MaxLen(64),
+		field.Enum("status").
+			Values("pending", "in_progress", "completed", "abandoned", "archived").
+			Default("pending").
+			Annotations(entgql.OrderField("STATUS"), conversationManagedField),
+		field.Time("started_at").Optional().Nillable().Annotations(conversationManagedField),
+		field.Time("completed_at").Optional().Nillable().Annotations(conversationManagedField),
+		field.Int("turn_count").NonNegative().Default(0).
+			Comment("Number of user and assistant messages.").
+			Annotations(entgql.OrderField("TURN_COUNT"), conversationManagedField),
+		field.Int("message_count").NonNegative().Default(0).
+			Comment("Number of messages; the next message takes position message_count+1.").
+			Annotations(conversationManagedField),
+		field.JSON("session_properties", map[string]any{}).
+			Default(map[string]any{}).
+			Annotations(entgql.Type("Map"), entgql.Skip(entgql.SkipWhereInput)),
+		field.JSON("path_taken", []any{}).
+			Default([]any{}).
+			Annotations(entgql.Type("JSONArray"), entgql.Skip(entgql.SkipWhereInput)),
+	}
+}
+
+func (Conversation) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("agent", Agent.Type).Ref("conversations").Field("agent_id").Unique().Required().Immutable(),
+		edge.From("participant", Participant.Type).Ref("conversations").Field("participant_id").Unique(),
+		edge.To("messages", Message.Type).
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+	}
+}
+
+func (Conversation) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("organization_id", "livemode", "created_at", "id"),
+		index.Fields("organization_id", "livemode", "status", "created_at", "id"),
+		index.Fields("agent_id", "created_at", "id"),
+		index.Fields("participant_id"),
+	}
+}
+
+func (Conversation) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}
+
+func (Conversation) Hooks() []ent.Hook {
+	return []ent.Hook{tenant.ConversationRefsHook()}
+}

@@ -1,0 +1,58 @@
+// Package scalar holds the GraphQL scalars Parley maps to Go types.
+package scalar
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
+)
+
+// MarshalUUID writes an ID in canonical lower-case UUID form, the same form
+// the REST API uses.
+func MarshalUUID(u uuid.UUID) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.Quote(u.String()))
+	})
+}
+
+// UnmarshalUUID accepts only a UUID string.
+func UnmarshalUUID(v any) (uuid.UUID, error) {
+	s, ok := v.(string)
+	if !ok {
+		return uuid.Nil, fmt.Errorf("an ID must be a string, not %T", v)
+	}
+	id, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 {
+		return uuid.Nil, fmt.Errorf("%q is not a valid ID", s)
+	}
+	return id, nil
+}
+
+// MarshalJSONArray writes an array of arbitrary JSON values; nil is [].
+func MarshalJSONArray(a []any) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		if a == nil {
+			_, _ = io.WriteString(w, "[]")
+			return
+		}
+		b, err := json.Marshal(a)
+		if err != nil {
+			_, _ = io.WriteString(w, "null")
+			return
+		}
+		_, _ = w.Write(b)
+	})
+}
+
+// UnmarshalJSONArray accepts any JSON array.
+func UnmarshalJSONArray(v any) ([]any, error) {
+	a, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("expected a JSON array, got %T", v)
+	}
+	return a, nil
+}

@@ -1,0 +1,53 @@
+package apikey
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/tenant"
+	"github.com/parleyhq/parley/internal/viewer"
+)
+
+// ErrorWriter renders an authentication failure in the API's own format.
+type ErrorWriter func(w http.ResponseWriter, r *http.Request, err *apperr.Error)
+
+// Middleware authenticates each request by its Bearer key and puts the
+// viewer the key grants into the request context. Requests without a valid
+// key never reach next.
+func Middleware(client *ent.Client, writeError ErrorWriter) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			key, ok := bearer(r.Header.Get("Authorization"))
+			if !ok {
+				writeError(w, r, apperr.New(apperr.Unauthorized, "missing API key: send the header `Authorization: Bearer sk_live_...` (or sk_test_...)"))
+				return
+			}
+			v, err := Authenticate(r.Context(), client, key)
+			if errors.Is(err, ErrInvalid) {
+				writeError(w, r, apperr.New(apperr.Unauthorized, "invalid API key: it is malformed, unknown or revoked"))
+				return
+			}
+			if err != nil {
+				slog.ErrorContext(r.Context(), "authenticating API key", "error", err)
+				writeError(w, r, apperr.New(apperr.Unavailable, "the service cannot check API keys right now; retry shortly"))
+				return
+			}
+			ctx := viewer.NewContext(r.Context(), v)
+			ctx = tenant.WithReferenceCache(ctx)
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+func bearer(header string) (string, bool) {
+	scheme, key, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	key = strings.TrimSpace(key)
+	return key, key != ""
+}

@@ -1,0 +1,72 @@
+// Package apperr defines the errors Parley reports to API callers. Each has a
+// code shared by GraphQL (extensions.code) and REST (the error envelope) and a
+// message a person can act on. Anything else is internal and is never shown.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Code is a machine-readable error class, as documented in the API contract.
+type Code string
+
+// Codes, with the HTTP status each maps to in REST.
+const (
+	InvalidRequest   Code = "invalid_request"    // 400
+	Unauthorized     Code = "unauthorized"       // 401
+	NotFound         Code = "not_found"          // 404
+	MethodNotAllowed Code = "method_not_allowed" // 405
+	PayloadTooLarge  Code = "payload_too_large"  // 413
+	RateLimited      Code = "rate_limited"       // 429
+	Internal         Code = "internal_error"     // 500
+	Unavailable      Code = "unavailable"        // 503
+)
+
+// Error is a caller-facing error.
+type Error struct {
+	Code    Code
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// New returns an error with the given code and a formatted message.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalidf is an invalid_request error.
+func Invalidf(format string, args ...any) *Error { return New(InvalidRequest, format, args...) }
+
+// NotFoundf is a not_found error.
+func NotFoundf(format string, args ...any) *Error { return New(NotFound, format, args...) }
+
+// As returns the caller-facing error wrapped in err, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// HTTPStatus is the HTTP status a REST response carries for the code.
+func (c Code) HTTPStatus() int {
+	switch c {
+	case InvalidRequest:
+		return http.StatusBadRequest
+	case Unauthorized:
+		return http.StatusUnauthorized
+	case NotFound:
+		return http.StatusNotFound
+	case MethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case PayloadTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case RateLimited:
+		return http.StatusTooManyRequests
+	case Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}

@@ -1,0 +1,16 @@
+package gid
+
+import (
+	"testing"
+
+	"github.com/google/uuid"
+)
+
+func mustParse(t *testing.T, s string) uuid.UUID {
+	t.Helper()
+	id, err := uuid.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}

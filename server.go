@@ -1,0 +1,261 @@
+// Command parley serves Parley's GraphQL and REST APIs over the stored
+// conversations of AI interview agents.
+//
+//	parley [serve]     run the server
+//	parley migrate     bring the database schema up to date
+//	parley seed        generate a demo organization and print a test key
+//	parley apikey create --org NAME [--live]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	_ "github.com/parleyhq/parley/ent/runtime" // registers schema hooks and policies
+	"github.com/parleyhq/parley/ent/privacy"
+	"github.com/parleyhq/parley/graph/loader"
+	"github.com/parleyhq/parley/internal/apikey"
+	"github.com/parleyhq/parley/internal/database"
+	"github.com/parleyhq/parley/internal/seed"
+	"github.com/parleyhq/parley/internal/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	slog.SetDefault(logger)
+	if err := run(ctx, os.Args[1:], os.Stdout, logger); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "parley:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+const usage = `usage: parley [command] [flags]
+
+commands:
+  serve                     run the server (the default)
+  migrate                   bring the database schema up to date and exit
+  seed                      fill the database with a demo organization; prints a test key
+  apikey create --org NAME  create an API key (test mode unless --live); prints it
+
+Every command takes --database-url (env DATABASE_URL, default sqlite://parley.db).
+Run 'parley COMMAND -h' for a command's flags.
+`
+
+func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serveCmd(ctx, args, logger)
+	case "migrate":
+		return migrateCmd(ctx, args, logger)
+	case "seed":
+		return seedCmd(ctx, args, stdout, logger)
+	case "apikey":
+		if len(args) == 0 || args[0] != "create" {
+			return fmt.Errorf("usage: parley apikey create --org NAME [--live]")
+		}
+		return apikeyCreateCmd(ctx, args[1:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+}
+
+// env returns the environment variable, or def when it is unset or empty.
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func newFlagSet(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("parley "+name, flag.ContinueOnError)
+	dbURL := fs.String("database-url", env("DATABASE_URL", database.DefaultURL), "database URL: sqlite://PATH or postgres://... (env DATABASE_URL)")
+	return fs, dbURL
+}
+
+// openMigrated opens the database and brings its schema up to date.
+func openMigrated(ctx context.Context, url string) (*database.DB, error) {
+	db, err := database.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := database.Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
+	fs, dbURL := newFlagSet("serve")
+	addr := fs.String("addr", env("ADDR", ":3002"), "listen address (env ADDR)")
+	demo := fs.String("demo", env("PARLEY_DEMO", "auto"), "on an empty database, seed a demo organization and log its test key: auto (SQLite only), true or false (env PARLEY_DEMO)")
+	introspection := fs.Bool("introspection", env("GRAPHQL_INTROSPECTION", "true") == "true", "allow GraphQL introspection (env GRAPHQL_INTROSPECTION)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openMigrated(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := maybeSeedDemo(ctx, db, *demo, logger); err != nil {
+		return err
+	}
+
+	srv := &http.Server{
+		Addr: *addr,
+		Handler: server.New(server.Config{
+			Client:        db.Client,
+			Logger:        logger,
+			Introspection: *introspection,
+			Loader:        loader.DefaultOptions,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	logger.Info("parley listening", "addr", *addr, "graphql", "/graphql", "playground", "/", "database", db.Dialect)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	return nil
+}
+
+// maybeSeedDemo makes a first `go run .` useful: on an empty SQLite
+// database it creates the demo organization and logs a test key for it.
+func maybeSeedDemo(ctx context.Context, db *database.DB, mode string, logger *slog.Logger) error {
+	switch mode {
+	case "false":
+		return nil
+	case "auto":
+		if db.Dialect != dialect.SQLite {
+			return nil
+		}
+	case "true":
+	default:
+		return fmt.Errorf("--demo must be auto, true or false, not %q", mode)
+	}
+	n, err := db.Client.Organization.Query().Count(privacy.DecisionContext(ctx, privacy.Allow))
+	if err != nil {
+		return fmt.Errorf("checking for existing data: %w", err)
+	}
+	if n > 0 {
+		logger.Info("to get an API key, run: go run . apikey create --org NAME (add --live for live mode)")
+		return nil
+	}
+	if _, err := seed.Run(ctx, db.Client, seed.Options{Organization: "Demo", Conversations: 200, Messages: 12, Seed: 1}); err != nil {
+		return err
+	}
+	key, err := apikey.Create(ctx, db.Client, "Demo", false)
+	if err != nil {
+		return err
+	}
+	logger.Info("empty database: seeded the Demo organization with 200 test conversations", "api_key", key,
+		"try", `curl -s localhost:3002/graphql -H "Authorization: Bearer `+key+`" -H 'Content-Type: application/json' -d '{"query":"{ conversations(first: 3) { totalCount edges { node { id status agent { name } } } } }"}'`)
+	return nil
+}
+
+func migrateCmd(ctx context.Context, args []string, logger *slog.Logger) error {
+	fs, dbURL := newFlagSet("migrate")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openMigrated(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	logger.Info("schema is up to date", "database", db.Dialect)
+	return db.Close()
+}
+
+func seedCmd(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	fs, dbURL := newFlagSet("seed")
+	org := fs.String("org", "Demo", "organization name (created if missing)")
+	conversations := fs.Int("conversations", 200, "number of conversations to create")
+	messages := fs.Int("messages", 12, "average messages per started conversation")
+	seedValue := fs.Uint64("seed", 1, "random seed; the same seed gives the same content")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openMigrated(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	res, err := seed.Run(ctx, db.Client, seed.Options{
+		Organization: *org, Conversations: *conversations, Messages: *messages, Seed: *seedValue,
+		Progress: func(done, total int) {
+			if done%10_000 == 0 || done == total {
+				logger.Info("seeding", "conversations", done, "of", total)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	logger.Info("seeded", "organization", *org, "conversations", res.Conversations, "messages", res.Messages, "duration", time.Since(start).Round(time.Millisecond).String())
+	key, err := apikey.Create(ctx, db.Client, *org, false)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, key)
+	return nil
+}
+
+func apikeyCreateCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dbURL := newFlagSet("apikey create")
+	org := fs.String("org", "", "organization name (created if missing)")
+	live := fs.Bool("live", false, "create a live-mode key (default: test mode)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *org == "" {
+		return errors.New("apikey create: --org is required")
+	}
+	db, err := openMigrated(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	key, err := apikey.Create(ctx, db.Client, *org, *live)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, key)
+	return nil
+}
