@@ -22,8 +22,8 @@ import (
 
 	"entgo.io/ent/dialect"
 
-	_ "github.com/parleyhq/parley/ent/runtime" // registers schema hooks and policies
 	"github.com/parleyhq/parley/ent/privacy"
+	_ "github.com/parleyhq/parley/ent/runtime" // registers schema hooks and policies
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/database"

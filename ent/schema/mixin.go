@@ -12,7 +12,6 @@ import (
 
 	"github.com/parleyhq/parley/ent/privacy"
 	"github.com/parleyhq/parley/internal/tenant"
-
 )
 
 // now is the clock for created/updated times: UTC, microsecond precision, so
@@ -67,7 +66,6 @@ func (m TenantMixin) Edges() []ent.Edge {
 			Annotations(entgql.Skip()),
 	}
 }
-
 
 func (TenantMixin) Hooks() []ent.Hook {
 	return []ent.Hook{tenant.StampHook()}

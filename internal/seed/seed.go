@@ -35,7 +35,7 @@ type Options struct {
 
 // Result reports what was generated.
 type Result struct {
-	Organization *ent.Organization
+	Organization  *ent.Organization
 	Conversations int
 	Messages      int
 }
