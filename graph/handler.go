@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -24,20 +26,46 @@ type Options struct {
 // parsed-query cache, one transaction per mutation, and an error presenter
 // that shows callers only what they can act on.
 func NewServer(client *ent.Client, logger *slog.Logger, opts Options) *handler.Server {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: client}}))
+	srv := handler.New(schema(client))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(entgql.Transactioner{TxOpener: client})
-	srv.AroundFields(markResolverErrors)
-	srv.SetErrorPresenter(presentError(logger))
-	srv.SetRecoverFunc(recoverPanic(logger))
+	configure(srv, client, logger)
 	return srv
+}
+
+// NewExecutor returns an executor of the same schema, with the same
+// extensions, error presenter and recovery as the HTTP handler, for running
+// fixed operations in process (the REST API does).
+func NewExecutor(client *ent.Client, logger *slog.Logger) *executor.Executor {
+	exec := executor.New(schema(client))
+	configure(exec, client, logger)
+	return exec
+}
+
+func schema(client *ent.Client) graphql.ExecutableSchema {
+	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client}})
+}
+
+// configurable is what handler.Server and executor.Executor have in common.
+type configurable interface {
+	Use(graphql.HandlerExtension)
+	AroundFields(graphql.FieldMiddleware)
+	SetQueryCache(graphql.Cache[*ast.QueryDocument])
+	SetErrorPresenter(graphql.ErrorPresenterFunc)
+	SetRecoverFunc(graphql.RecoverFunc)
+}
+
+func configure(c configurable, client *ent.Client, logger *slog.Logger) {
+	c.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	c.Use(entgql.Transactioner{TxOpener: client})
+	c.AroundFields(markResolverErrors)
+	c.SetErrorPresenter(presentError(logger))
+	c.SetRecoverFunc(recoverPanic(logger))
 }
 
 func stack() string { return string(debug.Stack()) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/ent/agent"
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/graph/model"
@@ -96,6 +97,15 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 // Conversation is the resolver for the conversation field.
 func (r *queryResolver) Conversation(ctx context.Context, id uuid.UUID) (*ent.Conversation, error) {
 	q, err := r.client.Conversation.Query().Where(conversation.ID(id)).CollectFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return q.Only(ctx)
+}
+
+// Agent is the resolver for the agent field.
+func (r *queryResolver) Agent(ctx context.Context, id uuid.UUID) (*ent.Agent, error) {
+	q, err := r.client.Agent.Query().Where(agent.ID(id)).CollectFields(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
@@ -55,4 +56,28 @@ func UnmarshalJSONArray(v any) ([]any, error) {
 		return nil, fmt.Errorf("expected a JSON array, got %T", v)
 	}
 	return a, nil
+}
+
+// MarshalTime writes a time in RFC 3339 in UTC ("Z"), with fractional
+// seconds only where they are non-zero, whatever zone the driver returned.
+func MarshalTime(t time.Time) graphql.Marshaler {
+	if t.IsZero() {
+		return graphql.Null
+	}
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.Quote(t.UTC().Format(time.RFC3339Nano)))
+	})
+}
+
+// UnmarshalTime accepts an RFC 3339 time with a zone offset.
+func UnmarshalTime(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, fmt.Errorf("a time must be an RFC 3339 string, not %T", v)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)", s)
+	}
+	return t.UTC(), nil
 }

@@ -61,7 +61,7 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), org: org.ID, now: opts.Now.UTC()}
+	g := &generator{rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), org: org.ID, now: opts.Now.UTC().Truncate(time.Microsecond)}
 
 	agents, err := g.agents(ctx, client)
 	if err != nil {

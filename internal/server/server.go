@@ -14,6 +14,7 @@ import (
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/rest"
 )
 
 // Config is what the HTTP handler needs.
@@ -33,6 +34,9 @@ func New(cfg Config) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", authenticate(loaders(gql)))
+	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger), cfg.Logger)
+	mux.Handle(rest.Prefix+"/", apikey.Middleware(cfg.Client, rest.WriteError)(loaders(restAPI)))
+	mux.HandleFunc("GET "+rest.Prefix+"/openapi.json", rest.OpenAPI)
 	mux.Handle("GET /{$}", playground.Handler("Parley GraphQL", "/graphql"))
 	return mux
 }

@@ -1,0 +1,138 @@
+package rest
+
+import (
+	"net/url"
+	"strconv"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/google/uuid"
+
+	"github.com/parleyhq/parley/ent/conversation"
+	"github.com/parleyhq/parley/internal/apperr"
+)
+
+const (
+	defaultLimit = 20
+	maxLimit     = 100
+)
+
+// page is a validated list request: how many items, from which cursor, in
+// which direction.
+type page struct {
+	limit  int
+	after  string
+	before string
+}
+
+// backward reports whether the page is read towards newer items.
+func (p page) backward() bool { return p.before != "" }
+
+// vars returns the connection arguments of the page.
+func (p page) vars() map[string]any {
+	vars := map[string]any{}
+	if p.backward() {
+		vars["last"] = p.limit
+		vars["before"] = p.before
+	} else {
+		vars["first"] = p.limit
+		if p.after != "" {
+			vars["after"] = p.after
+		}
+	}
+	return vars
+}
+
+// single returns the value of a query parameter given at most once.
+func single(q url.Values, name string) (string, error) {
+	vs := q[name]
+	switch len(vs) {
+	case 0:
+		return "", nil
+	case 1:
+		return vs[0], nil
+	}
+	return "", apperr.Invalidf("%s: give it at most once", name)
+}
+
+func parsePage(q url.Values) (page, error) {
+	p := page{limit: defaultLimit}
+	raw, err := single(q, "limit")
+	if err != nil {
+		return p, err
+	}
+	if _, given := q["limit"]; given {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > maxLimit {
+			return p, apperr.Invalidf("limit: must be an integer from 1 to %d, got %q", maxLimit, raw)
+		}
+		p.limit = n
+	}
+	for _, c := range []struct {
+		name string
+		dst  *string
+	}{{"after", &p.after}, {"before", &p.before}} {
+		raw, err := single(q, c.name)
+		if err != nil {
+			return p, err
+		}
+		if _, given := q[c.name]; given {
+			if err := checkCursor(raw); err != nil {
+				return p, apperr.Invalidf("%s: not a cursor from an earlier page's pagination", c.name)
+			}
+			*c.dst = raw
+		}
+	}
+	if p.after != "" && p.before != "" {
+		return p, apperr.Invalidf("after, before: give at most one of them")
+	}
+	return p, nil
+}
+
+// checkCursor accepts only cursors the lists hand out: an ID and a creation
+// time. Anything else would compare the wrong types in SQL.
+func checkCursor(raw string) error {
+	var c entgql.Cursor[uuid.UUID]
+	if err := c.UnmarshalGQL(raw); err != nil {
+		return err
+	}
+	if _, ok := c.Value.(time.Time); !ok || c.ID == uuid.Nil {
+		return apperr.Invalidf("unexpected cursor content")
+	}
+	return nil
+}
+
+// conversationFilter validates the conversation list filters.
+func conversationFilter(q url.Values) (map[string]any, error) {
+	where := map[string]any{}
+	status, err := single(q, "status")
+	if err != nil {
+		return nil, err
+	}
+	if _, given := q["status"]; given {
+		if conversation.StatusValidator(conversation.Status(status)) != nil {
+			return nil, apperr.Invalidf("status: must be one of pending, in_progress, completed, abandoned, archived; got %q", status)
+		}
+		where["status"] = status
+	}
+	agentID, err := single(q, "agent_id")
+	if err != nil {
+		return nil, err
+	}
+	if _, given := q["agent_id"]; given {
+		id, err := parseUUID(agentID)
+		if err != nil {
+			return nil, apperr.Invalidf("agent_id: %q is not a UUID", agentID)
+		}
+		where["agentID"] = id.String()
+	}
+	return where, nil
+}
+
+// parseUUID accepts the 36-character hyphenated form only.
+func parseUUID(s string) (uuid.UUID, error) {
+	if len(s) != 36 {
+		return uuid.Nil, apperr.Invalidf("not a UUID")
+	}
+	return uuid.Parse(s)
+}
