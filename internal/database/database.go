@@ -27,6 +27,7 @@ type DB struct {
 	Client  *ent.Client
 	SQL     *sql.DB
 	Dialect string
+	driver  dialect.Driver
 }
 
 // Close closes the client and its pool.
@@ -72,6 +73,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	}
 	return &DB{
 		Client:  ent.NewClient(ent.Driver(drv)),
+		driver:  drv,
 		SQL:     pool,
 		Dialect: dialectName,
 	}, nil
@@ -88,7 +90,8 @@ func parseURL(rawURL string) (driverName, dsn, dialectName string, err error) {
 		return "sqlite", sqliteDSN(path), dialect.SQLite, nil
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		if _, err := url.Parse(rawURL); err != nil {
-			return "", "", "", fmt.Errorf("database URL is not a valid URL: %w", err)
+			// url.Parse's error quotes the URL, password included.
+			return "", "", "", errors.New("database URL is not a valid postgres:// URL")
 		}
 		return "pgx", rawURL, dialect.Postgres, nil
 	}
