@@ -64,6 +64,7 @@ func configure(c configurable, client *ent.Client, logger *slog.Logger) {
 	c.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	c.Use(entgql.Transactioner{TxOpener: client})
 	c.AroundFields(markResolverErrors)
+	c.AroundFields(primeTranscripts)
 	c.SetErrorPresenter(presentError(logger))
 	c.SetRecoverFunc(recoverPanic(logger))
 }

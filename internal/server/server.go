@@ -37,7 +37,8 @@ func New(cfg Config) http.Handler {
 	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger), cfg.Logger)
 	mux.Handle(rest.Prefix+"/", apikey.Middleware(cfg.Client, rest.WriteError)(loaders(restAPI)))
 	mux.HandleFunc("GET "+rest.Prefix+"/openapi.json", rest.OpenAPI)
-	mux.Handle("GET /{$}", playground.Handler("Parley GraphQL", "/graphql"))
+	mux.Handle("GET /{$}", playground.Handler("Parley GraphQL", "/graphql", playgroundOptions()...))
+	mux.Handle("GET "+playgroundAssetsPath, playgroundAssets())
 	return mux
 }
 
