@@ -14,6 +14,7 @@ import (
 
 func main() {
 	ex, err := entgql.NewExtension(
+		entgql.WithTemplates(templates()...),
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./graph/ent.graphqls"),
@@ -39,4 +40,21 @@ func main() {
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}
+}
+
+// templates are entgql's, with the pagination template replaced by our copy
+// (ent/template/gql_pagination.tmpl), which skips the COUNT(*) entgql runs
+// whenever pageInfo is selected.
+func templates() []*gen.Template {
+	pagination := gen.MustParse(gen.NewTemplate("gql_pagination").
+		Funcs(entgql.TemplateFuncs).
+		ParseFiles("./ent/template/gql_pagination.tmpl"))
+	out := make([]*gen.Template, 0, len(entgql.AllTemplates))
+	for _, t := range entgql.AllTemplates {
+		if t == entgql.PaginationTemplate {
+			t = pagination
+		}
+		out = append(out, t)
+	}
+	return out
 }

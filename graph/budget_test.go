@@ -37,6 +37,19 @@ func TestQueryBudget(t *testing.T) {
 			query:  `query($n: Int) { conversations(first: $n) { edges { node { id agent { name } participant { email } messages(first: 5) { totalCount edges { node { content } } } } } } }`,
 			budget: 6,
 		},
+		{
+			// key + conversations: pageInfo comes from the LIMIT n+1 row,
+			// with no COUNT(*)
+			name:   "pageInfo without totalCount",
+			query:  `query($n: Int) { conversations(first: $n) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`,
+			budget: 2,
+		},
+		{
+			// key + conversations + COUNT(*)
+			name:   "totalCount",
+			query:  `query($n: Int) { conversations(first: $n) { totalCount pageInfo { hasNextPage } edges { node { id } } } }`,
+			budget: 3,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
