@@ -27,6 +27,7 @@ import (
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/database"
+	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/seed"
 	"github.com/parleyhq/parley/internal/server"
 )
@@ -34,7 +35,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	logger := slog.New(observe.LogHandler{Handler: slog.NewJSONHandler(os.Stderr, nil)})
 	slog.SetDefault(logger)
 	if err := run(ctx, os.Args[1:], os.Stdout, logger); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
@@ -95,8 +96,8 @@ func newFlagSet(name string) (*flag.FlagSet, *string) {
 }
 
 // openMigrated opens the database and brings its schema up to date.
-func openMigrated(ctx context.Context, url string) (*database.DB, error) {
-	db, err := database.Open(ctx, url)
+func openMigrated(ctx context.Context, url string, opts ...database.Option) (*database.DB, error) {
+	db, err := database.Open(ctx, url, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -115,23 +116,29 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := openMigrated(ctx, *dbURL)
+	metrics := observe.NewMetrics()
+	db, err := openMigrated(ctx, *dbURL, database.WithDriver(metrics.Driver))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	metrics.WatchPool(db.SQL)
 	if err := maybeSeedDemo(ctx, db, *demo, logger); err != nil {
 		return err
 	}
 
+	handler := server.New(server.Config{
+		Client:        db.Client,
+		Logger:        logger,
+		Introspection: *introspection,
+		Loader:        loader.DefaultOptions,
+		Metrics:       metrics,
+		Ready:         db.SQL.PingContext,
+	})
 	srv := &http.Server{
-		Addr: *addr,
-		Handler: server.New(server.Config{
-			Client:        db.Client,
-			Logger:        logger,
-			Introspection: *introspection,
-			Loader:        loader.DefaultOptions,
-		}),
+		Addr:              *addr,
+		Handler:           handler,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -147,6 +154,7 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down: finishing in-flight requests")
+	handler.Drain()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

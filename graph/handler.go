@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
 	"runtime/debug"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/internal/observe"
 )
 
 // Options configure the GraphQL server.
@@ -55,6 +57,7 @@ func schema(client *ent.Client) graphql.ExecutableSchema {
 type configurable interface {
 	Use(graphql.HandlerExtension)
 	AroundFields(graphql.FieldMiddleware)
+	AroundOperations(graphql.OperationMiddleware)
 	SetQueryCache(graphql.Cache[*ast.QueryDocument])
 	SetErrorPresenter(graphql.ErrorPresenterFunc)
 	SetRecoverFunc(graphql.RecoverFunc)
@@ -63,6 +66,12 @@ type configurable interface {
 func configure(c configurable, client *ent.Client, logger *slog.Logger) {
 	c.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	c.Use(entgql.Transactioner{TxOpener: client})
+	c.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if op := graphql.GetOperationContext(ctx).Operation; op != nil {
+			observe.SetOperation(ctx, op.Name)
+		}
+		return next(ctx)
+	})
 	c.AroundFields(markResolverErrors)
 	c.AroundFields(primeTranscripts)
 	c.SetErrorPresenter(presentError(logger))

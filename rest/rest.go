@@ -23,6 +23,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/observe"
 )
 
 // Prefix is where the API is mounted.
@@ -52,6 +53,14 @@ func New(exec *executor.Executor, logger *slog.Logger) *Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", http.MethodGet)
 		WriteError(w, r, apperr.New(apperr.MethodNotAllowed, "method %s is not allowed on %s; use GET", r.Method, r.URL.Path))
+	})
+	r.Use(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if tpl, err := mux.CurrentRoute(req).GetPathTemplate(); err == nil {
+				observe.SetRoute(req.Context(), tpl)
+			}
+			next.ServeHTTP(w, req)
+		})
 	})
 	h.router = r
 	return h

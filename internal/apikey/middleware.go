@@ -8,6 +8,7 @@ import (
 
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/tenant"
 	"github.com/parleyhq/parley/internal/viewer"
 )
@@ -36,6 +37,7 @@ func Middleware(client *ent.Client, writeError ErrorWriter) func(http.Handler) h
 				writeError(w, r, apperr.New(apperr.Unavailable, "the service cannot check API keys right now; retry shortly"))
 				return
 			}
+			observe.SetOrganization(r.Context(), v.OrganizationID.String())
 			ctx := viewer.NewContext(r.Context(), v)
 			ctx = tenant.WithReferenceCache(ctx)
 			next.ServeHTTP(w, r.WithContext(ctx))

@@ -3,9 +3,12 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/rest"
 )
 
@@ -24,22 +28,87 @@ type Config struct {
 	// Introspection enables GraphQL introspection (GraphiQL needs it).
 	Introspection bool
 	Loader        loader.Options
+	// Metrics, if set, are recorded and served at /metrics.
+	Metrics *observe.Metrics
+	// Ready reports whether the database can serve requests; nil means it
+	// always can.
+	Ready func(context.Context) error
+}
+
+// Server is Parley's root HTTP handler.
+type Server struct {
+	handler  http.Handler
+	ready    func(context.Context) error
+	draining atomic.Bool
 }
 
 // New returns the root HTTP handler.
-func New(cfg Config) http.Handler {
+func New(cfg Config) *Server {
+	s := &Server{ready: cfg.Ready}
 	gql := graph.NewServer(cfg.Client, cfg.Logger, graph.Options{Introspection: cfg.Introspection})
-	authenticate := apikey.Middleware(cfg.Client, writeGraphQLError)
+	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger), cfg.Logger)
 	loaders := loader.Middleware(cfg.Client, cfg.Loader)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", authenticate(loaders(gql)))
-	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger), cfg.Logger)
+	mux.Handle("/graphql", route("/graphql", apikey.Middleware(cfg.Client, writeGraphQLError)(loaders(gql))))
 	mux.Handle(rest.Prefix+"/", apikey.Middleware(cfg.Client, rest.WriteError)(loaders(restAPI)))
-	mux.HandleFunc("GET "+rest.Prefix+"/openapi.json", rest.OpenAPI)
-	mux.Handle("GET /{$}", playground.Handler("Parley GraphQL", "/graphql", playgroundOptions()...))
-	mux.Handle("GET "+playgroundAssetsPath, playgroundAssets())
-	return mux
+	mux.Handle("GET "+rest.Prefix+"/openapi.json", route(rest.Prefix+"/openapi.json", http.HandlerFunc(rest.OpenAPI)))
+	mux.Handle("GET /{$}", route("/", playground.Handler("Parley GraphQL", "/graphql", playgroundOptions()...)))
+	mux.Handle("GET "+playgroundAssetsPath, route(playgroundAssetsPath, playgroundAssets()))
+	mux.Handle("GET /healthz", route("/healthz", http.HandlerFunc(s.healthz)))
+	mux.Handle("GET /readyz", route("/readyz", http.HandlerFunc(s.readyz)))
+	if cfg.Metrics != nil {
+		mux.Handle("GET /metrics", route("/metrics", cfg.Metrics.Handler()))
+	}
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rest.WriteError(w, r, apperr.NotFoundf("no route %s %s", r.Method, r.URL.Path))
+	}))
+	s.handler = observe.Middleware(cfg.Logger, cfg.Metrics)(mux)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Drain turns readiness off, so load balancers stop sending new requests
+// while in-flight ones finish.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// route names the route template in the access log and metrics.
+func route(template string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		observe.SetRoute(r.Context(), template)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// healthz says the process is up.
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeStatus(w, http.StatusOK, "ok")
+}
+
+// readyz says the server should get traffic: not shutting down, and the
+// database answers (the schema was migrated before the server started).
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeStatus(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	if s.ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.ready(ctx); err != nil {
+			writeStatus(w, http.StatusServiceUnavailable, "database unavailable")
+			return
+		}
+	}
+	writeStatus(w, http.StatusOK, "ok")
+}
+
+func writeStatus(w http.ResponseWriter, code int, status string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]string{"status": status})
 }
 
 // writeGraphQLError answers a request rejected before GraphQL execution with

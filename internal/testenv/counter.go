@@ -1,83 +1,46 @@
 package testenv
 
 import (
-	"context"
 	"sync"
-	"sync/atomic"
 
 	"entgo.io/ent/dialect"
+
+	"github.com/parleyhq/parley/internal/observe"
 )
 
-// Counter is an ent driver that counts the SQL statements sent through it,
-// like the counting driver of entgql's own tests.
+// Counter counts and records the SQL statements sent through a driver, like
+// the counting driver of entgql's own tests.
 type Counter struct {
-	dialect.Driver
-	n atomic.Int64
-
-	mu     sync.Mutex
-	record bool
-	log    []string
+	mu  sync.Mutex
+	log []string
 }
 
-// NewCounter wraps drv.
-func NewCounter(drv dialect.Driver) *Counter { return &Counter{Driver: drv} }
+// Wrap returns drv with every statement recorded by c.
+func (c *Counter) Wrap(drv dialect.Driver) dialect.Driver {
+	return observe.WatchStatements(drv, func(query string) {
+		c.mu.Lock()
+		c.log = append(c.log, query)
+		c.mu.Unlock()
+	})
+}
 
-// Reset zeroes the count and starts recording statements.
+// Reset forgets the statements seen so far.
 func (c *Counter) Reset() {
-	c.n.Store(0)
 	c.mu.Lock()
-	c.log, c.record = nil, true
+	c.log = nil
 	c.mu.Unlock()
 }
 
-// Count returns the statements sent since the last Reset.
-func (c *Counter) Count() int { return int(c.n.Load()) }
+// Count returns the number of statements since the last Reset.
+func (c *Counter) Count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.log)
+}
 
 // Statements returns the SQL sent since the last Reset.
 func (c *Counter) Statements() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.log...)
-}
-
-func (c *Counter) add(query string) {
-	c.n.Add(1)
-	c.mu.Lock()
-	if c.record {
-		c.log = append(c.log, query)
-	}
-	c.mu.Unlock()
-}
-
-func (c *Counter) Exec(ctx context.Context, query string, args, v any) error {
-	c.add(query)
-	return c.Driver.Exec(ctx, query, args, v)
-}
-
-func (c *Counter) Query(ctx context.Context, query string, args, v any) error {
-	c.add(query)
-	return c.Driver.Query(ctx, query, args, v)
-}
-
-func (c *Counter) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := c.Driver.Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &countingTx{Tx: tx, c: c}, nil
-}
-
-type countingTx struct {
-	dialect.Tx
-	c *Counter
-}
-
-func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.c.add(query)
-	return t.Tx.Exec(ctx, query, args, v)
-}
-
-func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
-	t.c.add(query)
-	return t.Tx.Query(ctx, query, args, v)
 }

@@ -19,9 +19,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
-	"entgo.io/ent/dialect"
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/parleyhq/parley/ent"
@@ -29,6 +29,7 @@ import (
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/database"
+	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -37,7 +38,9 @@ type Env struct {
 	DB      *database.DB
 	Client  *ent.Client
 	Queries *Counter
+	Metrics *observe.Metrics
 	Server  *httptest.Server
+	Handler *server.Server
 	// Logs receives the server's log lines.
 	Logs *bytes.Buffer
 }
@@ -78,11 +81,9 @@ func DatabaseURL(t testing.TB) string {
 // Open returns a migrated database for t, with a statement counter.
 func Open(t testing.TB) *Env {
 	t.Helper()
-	var counter *Counter
-	db, err := database.Open(context.Background(), DatabaseURL(t), database.WithDriver(func(d dialect.Driver) dialect.Driver {
-		counter = NewCounter(d)
-		return counter
-	}))
+	counter := &Counter{}
+	metrics := observe.NewMetrics()
+	db, err := database.Open(context.Background(), DatabaseURL(t), database.WithDriver(counter.Wrap), database.WithDriver(metrics.Driver))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,8 @@ func Open(t testing.TB) *Env {
 	if err := database.Migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
-	return &Env{DB: db, Client: db.Client, Queries: counter}
+	metrics.WatchPool(db.SQL)
+	return &Env{DB: db, Client: db.Client, Queries: counter, Metrics: metrics}
 }
 
 // Start returns a running server over a fresh database.
@@ -98,13 +100,16 @@ func Start(t testing.TB) *Env {
 	t.Helper()
 	env := Open(t)
 	env.Logs = &bytes.Buffer{}
-	logger := slog.New(slog.NewJSONHandler(env.Logs, nil))
-	env.Server = httptest.NewServer(server.New(server.Config{
+	logger := slog.New(observe.LogHandler{Handler: slog.NewJSONHandler(&syncWriter{w: env.Logs}, nil)})
+	env.Handler = server.New(server.Config{
 		Client:        env.Client,
 		Logger:        logger,
 		Introspection: true,
 		Loader:        loader.DefaultOptions,
-	}))
+		Metrics:       env.Metrics,
+		Ready:         env.DB.SQL.PingContext,
+	})
+	env.Server = httptest.NewServer(env.Handler)
 	t.Cleanup(env.Server.Close)
 	return env
 }
@@ -200,4 +205,16 @@ func Get(v any, path ...any) any {
 		}
 	}
 	return v
+}
+
+// syncWriter serialises writes from concurrent requests to the log buffer.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

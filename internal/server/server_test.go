@@ -1,0 +1,162 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/internal/seed"
+	"github.com/parleyhq/parley/internal/testenv"
+)
+
+func fetch(t *testing.T, env *testenv.Env, path, key string, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, env.Server.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := env.Server.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(body)
+}
+
+// accessLogs returns the access log lines written so far.
+func accessLogs(t *testing.T, env *testenv.Env) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(env.Logs.String()))
+	for sc.Scan() {
+		var line map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("log line is not JSON: %q", sc.Text())
+		}
+		if line["msg"] == "request" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func TestAccessLogAndRequestID(t *testing.T) {
+	env := testenv.Start(t)
+	key := env.Key(t, "Acme", false)
+
+	res, _ := fetch(t, env, "/v1/backend/conversations?limit=5", key, map[string]string{"X-Request-Id": "req-123"})
+	if res.StatusCode != http.StatusOK || res.Header.Get("X-Request-Id") != "req-123" {
+		t.Fatalf("status %d, X-Request-Id %q", res.StatusCode, res.Header.Get("X-Request-Id"))
+	}
+	res, _ = fetch(t, env, "/v1/backend/agents", key, map[string]string{"X-Request-Id": "bad id with spaces"})
+	generated := res.Header.Get("X-Request-Id")
+	if generated == "" || strings.Contains(generated, " ") {
+		t.Fatalf("an unusable X-Request-Id was not replaced: %q", generated)
+	}
+	env.MustGraphQL(t, key, `query DashboardPage { conversations(first: 1) { edges { node { id } } } }`, nil)
+
+	logs := accessLogs(t, env)
+	if len(logs) != 3 {
+		t.Fatalf("want 3 access log lines, got %d: %v", len(logs), logs)
+	}
+	first := logs[0]
+	for field, want := range map[string]any{"request_id": "req-123", "method": "GET", "route": "/v1/backend/conversations", "status": float64(200)} {
+		if first[field] != want {
+			t.Errorf("log %s = %v, want %v", field, first[field], want)
+		}
+	}
+	if org, _ := first["organization_id"].(string); len(org) != 36 {
+		t.Errorf("log organization_id = %v", first["organization_id"])
+	}
+	if _, ok := first["duration_ms"].(float64); !ok {
+		t.Errorf("log has no duration_ms: %v", first)
+	}
+	if logs[1]["request_id"] != generated {
+		t.Errorf("log request_id = %v, want the generated %q", logs[1]["request_id"], generated)
+	}
+	if logs[2]["route"] != "/graphql" || logs[2]["operation"] != "DashboardPage" {
+		t.Errorf("GraphQL log line = %v", logs[2])
+	}
+	if strings.Contains(env.Logs.String(), key) || strings.Contains(env.Logs.String(), key[len("sk_test_"):]) {
+		t.Fatal("the logs contain the API key")
+	}
+}
+
+func TestHealthReadinessAndMetrics(t *testing.T) {
+	env := testenv.Start(t)
+	if _, err := seed.Run(context.Background(), env.Client, seed.Options{Organization: "Acme", Conversations: 30, Messages: 4}); err != nil {
+		t.Fatal(err)
+	}
+	key := env.Key(t, "Acme", false)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if res, body := fetch(t, env, path, "", nil); res.StatusCode != http.StatusOK || !strings.Contains(body, `"ok"`) {
+			t.Fatalf("%s: %d %s", path, res.StatusCode, body)
+		}
+	}
+	_, before := fetch(t, env, "/metrics", "", nil)
+	fetch(t, env, "/v1/backend/conversations", key, nil)
+	res, body := fetch(t, env, "/metrics", "", nil)
+	// API key, conversations page, participants: no COUNT(*).
+	if got := metricValue(t, body, "parley_sql_statements_total") - metricValue(t, before, "parley_sql_statements_total"); got != 3 {
+		t.Errorf("SQL statements for one REST list = %v, want 3", got)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics: %d", res.StatusCode)
+	}
+	for _, want := range []string{
+		`parley_http_requests_total{method="GET",operation="RestListConversations",route="/v1/backend/conversations",status="200"} 1`,
+		"parley_http_request_duration_seconds_bucket",
+		"parley_rate_limited_total",
+		`go_sql_max_open_connections{db_name="parley"}`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+	env.Handler.Drain()
+	if res, _ := fetch(t, env, "/readyz", "", nil); res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz while draining: %d, want 503", res.StatusCode)
+	}
+	if res, _ := fetch(t, env, "/healthz", "", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz while draining: %d, want 200", res.StatusCode)
+	}
+}
+
+func TestUnknownPathsGetTheEnvelope(t *testing.T) {
+	env := testenv.Start(t)
+	res, body := fetch(t, env, "/nope", "", nil)
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(body, `"code":"not_found"`) || res.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Fatalf("/nope: %d %q %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+}
+
+func metricValue(t *testing.T, body, name string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}
