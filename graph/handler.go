@@ -50,7 +50,7 @@ func NewExecutor(client *ent.Client, logger *slog.Logger) *executor.Executor {
 }
 
 func schema(client *ent.Client) graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client}})
+	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client}, Complexity: complexity()})
 }
 
 // configurable is what handler.Server and executor.Executor have in common.
@@ -65,6 +65,8 @@ type configurable interface {
 
 func configure(c configurable, client *ent.Client, logger *slog.Logger) {
 	c.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	c.Use(limitsExtension{limits: DefaultLimits})
+	c.Use(extension.FixedComplexityLimit(DefaultLimits.MaxComplexity))
 	c.Use(entgql.Transactioner{TxOpener: client})
 	c.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if op := graphql.GetOperationContext(ctx).Operation; op != nil {
