@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/observe"
+	"github.com/parleyhq/parley/internal/ratelimit"
 	"github.com/parleyhq/parley/internal/seed"
 	"github.com/parleyhq/parley/internal/server"
 )
@@ -89,6 +91,15 @@ func env(name, def string) string {
 	return def
 }
 
+// envFloat returns a numeric environment variable, or def when it is unset
+// or not a number.
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return v
+	}
+	return def
+}
+
 func newFlagSet(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("parley "+name, flag.ContinueOnError)
 	dbURL := fs.String("database-url", env("DATABASE_URL", database.DefaultURL), "database URL: sqlite://PATH or postgres://... (env DATABASE_URL)")
@@ -113,6 +124,9 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 	addr := fs.String("addr", env("ADDR", ":3002"), "listen address (env ADDR)")
 	demo := fs.String("demo", env("PARLEY_DEMO", "auto"), "on an empty database, seed a demo organization and log its test key: auto (SQLite only), true or false (env PARLEY_DEMO)")
 	introspection := fs.Bool("introspection", env("GRAPHQL_INTROSPECTION", "true") == "true", "allow GraphQL introspection (env GRAPHQL_INTROSPECTION)")
+	rateLimit := fs.Float64("rate-limit", envFloat("RATE_LIMIT", 50), "requests per second allowed per API key on average, 0 for no limit (env RATE_LIMIT)")
+	rateBurst := fs.Int("rate-burst", int(envFloat("RATE_BURST", 100)), "requests per API key allowed in a burst (env RATE_BURST)")
+	maxBody := fs.Int64("max-body-bytes", int64(envFloat("MAX_BODY_BYTES", server.DefaultMaxBodyBytes)), "largest request body accepted (env MAX_BODY_BYTES)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -134,6 +148,8 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 		Loader:        loader.DefaultOptions,
 		Metrics:       metrics,
 		Ready:         db.SQL.PingContext,
+		RateLimit:     ratelimit.New(*rateLimit, *rateBurst),
+		MaxBodyBytes:  *maxBody,
 	})
 	srv := &http.Server{
 		Addr:              *addr,

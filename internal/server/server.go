@@ -3,8 +3,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -18,6 +20,7 @@ import (
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/observe"
+	"github.com/parleyhq/parley/internal/ratelimit"
 	"github.com/parleyhq/parley/rest"
 )
 
@@ -33,7 +36,15 @@ type Config struct {
 	// Ready reports whether the database can serve requests; nil means it
 	// always can.
 	Ready func(context.Context) error
+	// RateLimit limits requests per API key; nil means no limit.
+	RateLimit *ratelimit.Limiter
+	// MaxBodyBytes bounds request bodies (0: DefaultMaxBodyBytes).
+	MaxBodyBytes int64
 }
+
+// DefaultMaxBodyBytes bounds a request body: far above any GraphQL
+// operation or message batch a client sends, far below what could hurt.
+const DefaultMaxBodyBytes = 1 << 20
 
 // Server is Parley's root HTTP handler.
 type Server struct {
@@ -49,9 +60,21 @@ func New(cfg Config) *Server {
 	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger), cfg.Logger)
 	loaders := loader.Middleware(cfg.Client, cfg.Loader)
 
+	maxBody := cfg.MaxBodyBytes
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBodyBytes
+	}
+	// Each API answers failures in its own format; the chain is the same.
+	api := func(h http.Handler, write func(http.ResponseWriter, *http.Request, *apperr.Error)) http.Handler {
+		h = loaders(h)
+		h = ratelimit.Middleware(cfg.RateLimit, cfg.Metrics.RateLimited, write)(h)
+		h = apikey.Middleware(cfg.Client, write)(h)
+		return limitBody(maxBody, write)(h)
+	}
+
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", route("/graphql", apikey.Middleware(cfg.Client, writeGraphQLError)(loaders(gql))))
-	mux.Handle(rest.Prefix+"/", apikey.Middleware(cfg.Client, rest.WriteError)(loaders(restAPI)))
+	mux.Handle("/graphql", route("/graphql", api(gql, writeGraphQLError)))
+	mux.Handle(rest.Prefix+"/", api(restAPI, rest.WriteError))
 	mux.Handle("GET "+rest.Prefix+"/openapi.json", route(rest.Prefix+"/openapi.json", http.HandlerFunc(rest.OpenAPI)))
 	mux.Handle("GET /{$}", route("/", playground.Handler("Parley GraphQL", "/graphql", playgroundOptions()...)))
 	mux.Handle("GET "+playgroundAssetsPath, route(playgroundAssetsPath, playgroundAssets()))
@@ -72,6 +95,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // Drain turns readiness off, so load balancers stop sending new requests
 // while in-flight ones finish.
 func (s *Server) Drain() { s.draining.Store(true) }
+
+// limitBody answers 413 to a body over max bytes, before it is parsed. A
+// body without a declared length is read up to the limit first.
+func limitBody(max int64, write func(http.ResponseWriter, *http.Request, *apperr.Error)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tooLarge := func() {
+				write(w, r, apperr.New(apperr.PayloadTooLarge, "the request body is larger than %d bytes", max))
+			}
+			if r.ContentLength > max {
+				tooLarge()
+				return
+			}
+			if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+				body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+				if err != nil {
+					write(w, r, apperr.Invalidf("reading the request body: %v", err))
+					return
+				}
+				if int64(len(body)) > max {
+					tooLarge()
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			} else {
+				r.Body = http.MaxBytesReader(w, r.Body, max)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
 
 // route names the route template in the access log and metrics.
 func route(template string, next http.Handler) http.Handler {

@@ -98,17 +98,27 @@ func Open(t testing.TB) *Env {
 // Start returns a running server over a fresh database.
 func Start(t testing.TB) *Env {
 	t.Helper()
+	return StartWith(t, nil)
+}
+
+// StartWith is Start with a chance to change the server's configuration.
+func StartWith(t testing.TB, configure func(*server.Config)) *Env {
+	t.Helper()
 	env := Open(t)
 	env.Logs = &bytes.Buffer{}
 	logger := slog.New(observe.LogHandler{Handler: slog.NewJSONHandler(&syncWriter{w: env.Logs}, nil)})
-	env.Handler = server.New(server.Config{
+	cfg := server.Config{
 		Client:        env.Client,
 		Logger:        logger,
 		Introspection: true,
 		Loader:        loader.DefaultOptions,
 		Metrics:       env.Metrics,
 		Ready:         env.DB.SQL.PingContext,
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	env.Handler = server.New(cfg)
 	env.Server = httptest.NewServer(env.Handler)
 	t.Cleanup(env.Server.Close)
 	return env
