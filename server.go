@@ -100,6 +100,15 @@ func envFloat(name string, def float64) float64 {
 	return def
 }
 
+// envDuration returns a duration environment variable, or def when it is
+// unset or not a duration.
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
 func newFlagSet(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("parley "+name, flag.ContinueOnError)
 	dbURL := fs.String("database-url", env("DATABASE_URL", database.DefaultURL), "database URL: sqlite://PATH or postgres://... (env DATABASE_URL)")
@@ -126,6 +135,8 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 	introspection := fs.Bool("introspection", env("GRAPHQL_INTROSPECTION", "true") == "true", "allow GraphQL introspection (env GRAPHQL_INTROSPECTION)")
 	rateLimit := fs.Float64("rate-limit", envFloat("RATE_LIMIT", 50), "requests per second allowed per API key on average, 0 for no limit (env RATE_LIMIT)")
 	rateBurst := fs.Int("rate-burst", int(envFloat("RATE_BURST", 100)), "requests per API key allowed in a burst (env RATE_BURST)")
+	shutdownDelay := fs.Duration("shutdown-delay", envDuration("SHUTDOWN_DELAY", 5*time.Second), "on SIGTERM, how long to keep serving with /readyz failing before closing the listener (env SHUTDOWN_DELAY)")
+	shutdownTimeout := fs.Duration("shutdown-timeout", envDuration("SHUTDOWN_TIMEOUT", 30*time.Second), "how long in-flight requests may take to finish on shutdown (env SHUTDOWN_TIMEOUT)")
 	maxBody := fs.Int64("max-body-bytes", int64(envFloat("MAX_BODY_BYTES", server.DefaultMaxBodyBytes)), "largest request body accepted (env MAX_BODY_BYTES)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -169,9 +180,14 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: finishing in-flight requests")
+	// Fail readiness first and keep serving for a while, so load balancers
+	// stop sending traffic before the listener closes; then let in-flight
+	// requests finish.
+	logger.Info("shutting down: readiness is off", "delay", shutdownDelay.String())
 	handler.Drain()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	time.Sleep(*shutdownDelay)
+	logger.Info("shutting down: finishing in-flight requests", "timeout", shutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)

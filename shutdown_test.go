@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/testenv"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for range 500 {
+		if ok() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func status(url string) int {
+	res, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// On SIGTERM (here: the context the signal cancels), readiness turns false
+// while requests are still served, a request already in flight completes
+// with 200, and serve returns without error (exit status 0).
+func TestGracefulShutdown(t *testing.T) {
+	url := testenv.DatabaseURL(t)
+	key := strings.TrimSpace(runCLI(t, "apikey", "create", "--database-url", url, "--org", "Acme"))
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", addr, "--database-url", url, "--demo", "false", "--shutdown-delay", "300ms"}, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	base := "http://" + addr
+	waitFor(t, "the server to be ready", func() bool { return status(base+"/readyz") == http.StatusOK })
+
+	// A slow client: the request is in flight, its body half sent.
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"query":"{ viewer { livemode organization { name } } }"}`
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", addr, key, len(body), body[:10])
+
+	cancel()
+	waitFor(t, "readiness to turn off", func() bool { return status(base+"/readyz") == http.StatusServiceUnavailable })
+	// After the delay the listener closes, while our request is still open.
+	waitFor(t, "the listener to close", func() bool { return status(base+"/healthz") == 0 })
+
+	fmt.Fprint(conn, body[10:])
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the in-flight request got no response: %v", err)
+	}
+	out, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(out), `"name":"Acme"`) {
+		t.Fatalf("in-flight request: %d %s", res.StatusCode, out)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v, want nil (exit 0)", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not return after its in-flight request finished")
+	}
+}
