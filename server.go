@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -135,6 +136,7 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 	introspection := fs.Bool("introspection", env("GRAPHQL_INTROSPECTION", "true") == "true", "allow GraphQL introspection (env GRAPHQL_INTROSPECTION)")
 	rateLimit := fs.Float64("rate-limit", envFloat("RATE_LIMIT", 50), "requests per second allowed per API key on average, 0 for no limit (env RATE_LIMIT)")
 	rateBurst := fs.Int("rate-burst", int(envFloat("RATE_BURST", 100)), "requests per API key allowed in a burst (env RATE_BURST)")
+	pprofAddr := fs.String("pprof-addr", env("PPROF_ADDR", ""), "serve net/http/pprof on this address, e.g. 127.0.0.1:6060; off when empty (env PPROF_ADDR)")
 	shutdownDelay := fs.Duration("shutdown-delay", envDuration("SHUTDOWN_DELAY", 5*time.Second), "on SIGTERM, how long to keep serving with /readyz failing before closing the listener (env SHUTDOWN_DELAY)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", envDuration("SHUTDOWN_TIMEOUT", 30*time.Second), "how long in-flight requests may take to finish on shutdown (env SHUTDOWN_TIMEOUT)")
 	maxBody := fs.Int64("max-body-bytes", int64(envFloat("MAX_BODY_BYTES", server.DefaultMaxBodyBytes)), "largest request body accepted (env MAX_BODY_BYTES)")
@@ -142,7 +144,18 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	metrics := observe.NewMetrics()
-	db, err := openMigrated(ctx, *dbURL, database.WithDriver(metrics.Driver))
+	dbOpts := []database.Option{database.WithDriver(metrics.Driver)}
+	tracing := observe.TracingEnabled()
+	if tracing {
+		stopTracing, err := observe.SetupTracing(ctx)
+		if err != nil {
+			return err
+		}
+		defer stopTracing(context.WithoutCancel(ctx)) //nolint:errcheck // best effort flush on exit
+		dbOpts = append(dbOpts, database.WithDriver(observe.TraceStatements))
+		logger.Info("tracing: exporting spans over OTLP")
+	}
+	db, err := openMigrated(ctx, *dbURL, dbOpts...)
 	if err != nil {
 		return err
 	}
@@ -162,17 +175,29 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 		RateLimit:     ratelimit.New(*rateLimit, *rateBurst),
 		MaxBodyBytes:  *maxBody,
 	})
+	var root http.Handler = handler
+	if tracing {
+		root = observe.TraceHTTP(handler)
+	}
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           handler,
+		Handler:           root,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.ListenAndServe() }()
+	if *pprofAddr != "" {
+		// Profiling has its own listener so it is never reachable through the
+		// public port; bind it to loopback.
+		profiler := &http.Server{Addr: *pprofAddr, Handler: pprofMux(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- profiler.ListenAndServe() }()
+		defer profiler.Close()
+		logger.Info("pprof listening", "addr", *pprofAddr)
+	}
 	logger.Info("parley listening", "addr", *addr, "graphql", "/graphql", "playground", "/", "database", db.Dialect)
 
 	select {
@@ -298,4 +323,14 @@ func apikeyCreateCmd(ctx context.Context, args []string, stdout io.Writer) error
 	}
 	fmt.Fprintln(stdout, key)
 	return nil
+}
+
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

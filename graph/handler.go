@@ -13,6 +13,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/internal/observe"
@@ -71,13 +73,31 @@ func configure(c configurable, client *ent.Client, logger *slog.Logger) {
 	c.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if op := graphql.GetOperationContext(ctx).Operation; op != nil {
 			observe.SetOperation(ctx, op.Name)
+			trace.SpanFromContext(ctx).SetAttributes(attribute.String("graphql.operation.name", op.Name))
 		}
 		return next(ctx)
 	})
 	c.AroundFields(markResolverErrors)
+	c.AroundFields(traceResolvers)
 	c.AroundFields(primeTranscripts)
 	c.SetErrorPresenter(presentError(logger))
 	c.SetRecoverFunc(recoverPanic(logger))
 }
 
 func stack() string { return string(debug.Stack()) }
+
+// traceResolvers makes a span of every resolver call (not of plain struct
+// fields) when the request is traced.
+func traceResolvers(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if !fc.IsResolver {
+		return next(ctx)
+	}
+	ctx, span, ok := observe.StartSpan(ctx, "graphql "+fc.Object+"."+fc.Field.Name)
+	if !ok {
+		return next(ctx)
+	}
+	res, err := next(ctx)
+	observe.EndSpan(span, err)
+	return res, err
+}
