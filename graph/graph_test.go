@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -226,5 +227,35 @@ func TestErrorsHideInternals(t *testing.T) {
 		if strings.Contains(strings.ToLower(e.Message), "sql") || strings.Contains(e.Message, "ent:") {
 			t.Fatalf("error leaks internals: %q", e.Message)
 		}
+	}
+}
+
+// A body that is not a GraphQL request is the caller's mistake: 4xx with
+// invalid_request, and nothing logged as a server failure.
+func TestMalformedRequestBodies(t *testing.T) {
+	env := testenv.Start(t)
+	key := env.Key(t, "Acme", false)
+	for _, body := range []string{`{`, `[]`, `{"query": 5}`, `{"query":"{ viewer { livemode } }","variables":"x"}`, `not json`} {
+		req, err := http.NewRequest(http.MethodPost, env.Server.URL+"/graphql", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := env.Server.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct {
+			Errors []testenv.GraphQLError `json:"errors"`
+		}
+		err = json.NewDecoder(res.Body).Decode(&out)
+		res.Body.Close()
+		if err != nil || res.StatusCode < 400 || res.StatusCode >= 500 || len(out.Errors) == 0 || out.Errors[0].Code() != "invalid_request" {
+			t.Errorf("body %q: status %d, errors %+v, decode error %v", body, res.StatusCode, out.Errors, err)
+		}
+	}
+	if strings.Contains(env.Logs.String(), `"level":"ERROR"`) {
+		t.Fatalf("malformed bodies were logged as server errors:\n%s", env.Logs.String())
 	}
 }

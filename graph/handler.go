@@ -69,7 +69,7 @@ func configure(c configurable, client *ent.Client, logger *slog.Logger) {
 	c.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	c.Use(limitsExtension{limits: DefaultLimits})
 	c.Use(extension.FixedComplexityLimit(DefaultLimits.MaxComplexity))
-	c.Use(entgql.Transactioner{TxOpener: client})
+	c.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	c.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if op := graphql.GetOperationContext(ctx).Operation; op != nil {
 			observe.SetOperation(ctx, op.Name)
@@ -100,4 +100,16 @@ func traceResolvers(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
 	observe.EndSpan(span, err)
 	return res, err
+}
+
+// transactioner is entgql.Transactioner without its panic on a response
+// that has no operation: gqlgen's POST transport dispatches the error for a
+// request body that is not valid JSON before it creates one.
+type transactioner struct{ entgql.Transactioner }
+
+func (t transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	return t.Transactioner.InterceptResponse(ctx, next)
 }
