@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
@@ -221,10 +222,39 @@ func (p *agentPager) applyCursors(query *AgentQuery, after, before *Cursor) (*Ag
 	if p.reverse {
 		direction = direction.Reverse()
 	}
+	if p.order.Field != DefaultAgentOrder.Field {
+		var err error
+		if after, err = p.normalizeCursor(after); err != nil {
+			return nil, err
+		}
+		if before, err = p.normalizeCursor(before); err != nil {
+			return nil, err
+		}
+	}
 	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAgentOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
+}
+
+// normalizeCursor returns a copy of c with its order value restored: the
+// field's zero value when the encoding dropped it, and times in UTC.
+func (p *agentPager) normalizeCursor(c *Cursor) (*Cursor, error) {
+	if c == nil {
+		return nil, nil
+	}
+	n := *c
+	if n.Value == nil {
+		zero, err := p.order.Field.Value(&Agent{})
+		if err != nil {
+			return nil, err
+		}
+		n.Value = zero
+	}
+	if t, ok := n.Value.(time.Time); ok {
+		n.Value = t.UTC()
+	}
+	return &n, nil
 }
 
 func (p *agentPager) applyOrder(query *AgentQuery) *AgentQuery {
@@ -554,10 +584,39 @@ func (p *conversationPager) applyCursors(query *ConversationQuery, after, before
 	if p.reverse {
 		direction = direction.Reverse()
 	}
+	if p.order.Field != DefaultConversationOrder.Field {
+		var err error
+		if after, err = p.normalizeCursor(after); err != nil {
+			return nil, err
+		}
+		if before, err = p.normalizeCursor(before); err != nil {
+			return nil, err
+		}
+	}
 	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultConversationOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
+}
+
+// normalizeCursor returns a copy of c with its order value restored: the
+// field's zero value when the encoding dropped it, and times in UTC.
+func (p *conversationPager) normalizeCursor(c *Cursor) (*Cursor, error) {
+	if c == nil {
+		return nil, nil
+	}
+	n := *c
+	if n.Value == nil {
+		zero, err := p.order.Field.Value(&Conversation{})
+		if err != nil {
+			return nil, err
+		}
+		n.Value = zero
+	}
+	if t, ok := n.Value.(time.Time); ok {
+		n.Value = t.UTC()
+	}
+	return &n, nil
 }
 
 func (p *conversationPager) applyOrder(query *ConversationQuery) *ConversationQuery {
@@ -905,10 +964,39 @@ func (p *messagePager) applyCursors(query *MessageQuery, after, before *Cursor) 
 	if p.reverse {
 		direction = direction.Reverse()
 	}
+	if p.order.Field != DefaultMessageOrder.Field {
+		var err error
+		if after, err = p.normalizeCursor(after); err != nil {
+			return nil, err
+		}
+		if before, err = p.normalizeCursor(before); err != nil {
+			return nil, err
+		}
+	}
 	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultMessageOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
+}
+
+// normalizeCursor returns a copy of c with its order value restored: the
+// field's zero value when the encoding dropped it, and times in UTC.
+func (p *messagePager) normalizeCursor(c *Cursor) (*Cursor, error) {
+	if c == nil {
+		return nil, nil
+	}
+	n := *c
+	if n.Value == nil {
+		zero, err := p.order.Field.Value(&Message{})
+		if err != nil {
+			return nil, err
+		}
+		n.Value = zero
+	}
+	if t, ok := n.Value.(time.Time); ok {
+		n.Value = t.UTC()
+	}
+	return &n, nil
 }
 
 func (p *messagePager) applyOrder(query *MessageQuery) *MessageQuery {
@@ -1238,10 +1326,39 @@ func (p *organizationPager) applyCursors(query *OrganizationQuery, after, before
 	if p.reverse {
 		direction = direction.Reverse()
 	}
+	if p.order.Field != DefaultOrganizationOrder.Field {
+		var err error
+		if after, err = p.normalizeCursor(after); err != nil {
+			return nil, err
+		}
+		if before, err = p.normalizeCursor(before); err != nil {
+			return nil, err
+		}
+	}
 	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultOrganizationOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
+}
+
+// normalizeCursor returns a copy of c with its order value restored: the
+// field's zero value when the encoding dropped it, and times in UTC.
+func (p *organizationPager) normalizeCursor(c *Cursor) (*Cursor, error) {
+	if c == nil {
+		return nil, nil
+	}
+	n := *c
+	if n.Value == nil {
+		zero, err := p.order.Field.Value(&Organization{})
+		if err != nil {
+			return nil, err
+		}
+		n.Value = zero
+	}
+	if t, ok := n.Value.(time.Time); ok {
+		n.Value = t.UTC()
+	}
+	return &n, nil
 }
 
 func (p *organizationPager) applyOrder(query *OrganizationQuery) *OrganizationQuery {
@@ -1553,10 +1670,39 @@ func (p *participantPager) applyCursors(query *ParticipantQuery, after, before *
 	if p.reverse {
 		direction = direction.Reverse()
 	}
+	if p.order.Field != DefaultParticipantOrder.Field {
+		var err error
+		if after, err = p.normalizeCursor(after); err != nil {
+			return nil, err
+		}
+		if before, err = p.normalizeCursor(before); err != nil {
+			return nil, err
+		}
+	}
 	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultParticipantOrder.Field.column, p.order.Field.column, direction) {
 		query = query.Where(predicate)
 	}
 	return query, nil
+}
+
+// normalizeCursor returns a copy of c with its order value restored: the
+// field's zero value when the encoding dropped it, and times in UTC.
+func (p *participantPager) normalizeCursor(c *Cursor) (*Cursor, error) {
+	if c == nil {
+		return nil, nil
+	}
+	n := *c
+	if n.Value == nil {
+		zero, err := p.order.Field.Value(&Participant{})
+		if err != nil {
+			return nil, err
+		}
+		n.Value = zero
+	}
+	if t, ok := n.Value.(time.Time); ok {
+		n.Value = t.UTC()
+	}
+	return &n, nil
 }
 
 func (p *participantPager) applyOrder(query *ParticipantQuery) *ParticipantQuery {

@@ -57,6 +57,10 @@ func classify(err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
 	if e, ok := apperr.As(err); ok {
 		return e.Code, e.Message
 	}
+	var gqlNotFound *gqlerror.Error
+	if errors.As(err, &gqlNotFound) && gqlNotFound.Extensions["code"] == "NOT_FOUND" { // entgql's Noders
+		return apperr.NotFound, gqlNotFound.Message
+	}
 	var notFound *ent.NotFoundError
 	if errors.As(err, &notFound) {
 		return apperr.NotFound, strings.TrimPrefix(notFound.Error(), "ent: ")

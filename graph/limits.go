@@ -137,7 +137,7 @@ func checkCursor(raw string, orderBy any) error {
 	}
 	if c.Value == nil {
 		// Zero values (0, "") are omitted from cursors, and default orders
-		// by ID carry none; comparing with NULL cannot fail in SQL.
+		// by ID carry none; the pager restores the zero value.
 		return nil
 	}
 	var ok bool

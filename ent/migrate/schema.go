@@ -136,9 +136,9 @@ var (
 				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[5], ConversationsColumns[1], ConversationsColumns[0]},
 			},
 			{
-				Name:    "conversation_agent_id_created_at_id",
+				Name:    "conversation_organization_id_livemode_agent_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[12], ConversationsColumns[1], ConversationsColumns[0]},
+				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[12], ConversationsColumns[1], ConversationsColumns[0]},
 			},
 			{
 				Name:    "conversation_participant_id",

@@ -64,7 +64,10 @@ func (Conversation) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("organization_id", "livemode", "created_at", "id"),
 		index.Fields("organization_id", "livemode", "status", "created_at", "id"),
-		index.Fields("agent_id", "created_at", "id"),
+		// Serves the agent_id filter of lists (a range scan at any depth) and
+		// the batched loads of agents' conversations, which the tenant
+		// filter also scopes by organization and mode.
+		index.Fields("organization_id", "livemode", "agent_id", "created_at", "id"),
 		index.Fields("participant_id"),
 	}
 }
