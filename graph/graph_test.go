@@ -25,13 +25,13 @@ const appendMessages = `mutation($id: ID!, $messages: [AppendMessageInput!]!) {
 const setStatus = `mutation($id: ID!, $status: ConversationStatus!) { setConversationStatus(id: $id, status: $status) { id status startedAt completedAt } }`
 
 // newAgent creates an agent through the API and returns its ID.
-func newAgent(t *testing.T, env *testenv.Env, key, name string) string {
+func newAgent(t testing.TB, env *testenv.Env, key, name string) string {
 	t.Helper()
 	data := env.MustGraphQL(t, key, createAgent, map[string]any{"input": map[string]any{"name": name, "availableModes": []string{"voice", "text"}, "defaultMode": "voice"}})
 	return testenv.Get(data, "createAgent", "id").(string)
 }
 
-func newConversation(t *testing.T, env *testenv.Env, key, agentID string) string {
+func newConversation(t testing.TB, env *testenv.Env, key, agentID string) string {
 	t.Helper()
 	data := env.MustGraphQL(t, key, startConversation, map[string]any{"input": map[string]any{"agentID": agentID}})
 	return testenv.Get(data, "startConversation", "id").(string)

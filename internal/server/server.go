@@ -75,7 +75,7 @@ func New(cfg Config) *Server {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", route("/graphql", api(gql, writeGraphQLError)))
 	mux.Handle(rest.Prefix+"/", api(restAPI, rest.WriteError))
-	mux.Handle("GET "+rest.Prefix+"/openapi.json", route(rest.Prefix+"/openapi.json", http.HandlerFunc(rest.OpenAPI)))
+	mux.Handle(rest.Prefix+"/openapi.json", route(rest.Prefix+"/openapi.json", http.HandlerFunc(rest.OpenAPI)))
 	mux.Handle("GET /{$}", route("/", playground.Handler("Parley GraphQL", "/graphql", playgroundOptions()...)))
 	mux.Handle("GET "+playgroundAssetsPath, route(playgroundAssetsPath, playgroundAssets()))
 	mux.Handle("GET /healthz", route("/healthz", http.HandlerFunc(s.healthz)))

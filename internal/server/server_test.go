@@ -160,3 +160,20 @@ func metricValue(t *testing.T, body, name string) float64 {
 	t.Fatalf("no metric %s", name)
 	return 0
 }
+
+func TestOpenAPIDocument(t *testing.T) {
+	env := testenv.Start(t)
+	res, body := fetch(t, env, "/v1/backend/openapi.json", "", nil)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `"openapi": "3.1`) && !strings.Contains(body, `"openapi":"3.1`) {
+		t.Fatalf("GET openapi.json without a key: %d %.80s", res.StatusCode, body)
+	}
+	req, _ := http.NewRequest(http.MethodPost, env.Server.URL+"/v1/backend/openapi.json", nil)
+	post, err := env.Server.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post.Body.Close()
+	if post.StatusCode != http.StatusMethodNotAllowed || post.Header.Get("Allow") == "" {
+		t.Fatalf("POST openapi.json: %d, Allow %q", post.StatusCode, post.Header.Get("Allow"))
+	}
+}
