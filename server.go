@@ -4,7 +4,9 @@
 //	parley [serve]     run the server
 //	parley migrate     bring the database schema up to date
 //	parley seed        generate a demo organization and print a test key
-//	parley apikey create --org NAME [--live]
+//	parley apikey create --org NAME [--live] [--name LABEL]
+//	parley apikey list --org NAME
+//	parley apikey revoke --id ID
 package main
 
 import (
@@ -19,11 +21,17 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"entgo.io/ent/dialect"
+	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/ent"
+	entapikey "github.com/parleyhq/parley/ent/apikey"
 	"github.com/parleyhq/parley/ent/privacy"
 	_ "github.com/parleyhq/parley/ent/runtime" // registers schema hooks and policies
 	"github.com/parleyhq/parley/graph/loader"
@@ -54,11 +62,17 @@ commands:
   serve                     run the server (the default)
   migrate                   bring the database schema up to date and exit
   seed                      fill the database with a demo organization; prints a test key
-  apikey create --org NAME  create an API key (test mode unless --live); prints it
+  apikey create --org NAME  create an API key (test mode unless --live; --name LABEL); prints it
+  apikey list --org NAME    list an organization's keys (prefixes only, never secrets)
+  apikey revoke --id ID     revoke a key; it is refused from its next request on
 
 Every command takes --database-url (env DATABASE_URL, default sqlite://parley.db).
 Run 'parley COMMAND -h' for a command's flags.
 `
+
+const apikeyUsage = `usage: parley apikey create --org NAME [--live] [--name LABEL]
+       parley apikey list --org NAME
+       parley apikey revoke --id ID`
 
 func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
 	cmd := "serve"
@@ -73,10 +87,19 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	case "seed":
 		return seedCmd(ctx, args, stdout, logger)
 	case "apikey":
-		if len(args) == 0 || args[0] != "create" {
-			return fmt.Errorf("usage: parley apikey create --org NAME [--live]")
+		sub := ""
+		if len(args) > 0 {
+			sub, args = args[0], args[1:]
 		}
-		return apikeyCreateCmd(ctx, args[1:], stdout)
+		switch sub {
+		case "create":
+			return apikeyCreateCmd(ctx, args, stdout)
+		case "list":
+			return apikeyListCmd(ctx, args, stdout)
+		case "revoke":
+			return apikeyRevokeCmd(ctx, args, stdout)
+		}
+		return errors.New(apikeyUsage)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -165,7 +188,9 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 
+	auth := apikey.New(db.Client, apikey.Options{Logger: logger})
 	handler := server.New(server.Config{
+		Auth:          auth,
 		Client:        db.Client,
 		Logger:        logger,
 		Introspection: *introspection,
@@ -217,6 +242,7 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
+	auth.Flush() // record the last uses of keys before the database closes
 	return nil
 }
 
@@ -306,6 +332,7 @@ func apikeyCreateCmd(ctx context.Context, args []string, stdout io.Writer) error
 	fs, dbURL := newFlagSet("apikey create")
 	org := fs.String("org", "", "organization name (created if missing)")
 	live := fs.Bool("live", false, "create a live-mode key (default: test mode)")
+	name := fs.String("name", "", "optional label shown by `apikey list`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -317,12 +344,92 @@ func apikeyCreateCmd(ctx context.Context, args []string, stdout io.Writer) error
 		return err
 	}
 	defer db.Close()
-	key, err := apikey.Create(ctx, db.Client, *org, *live)
+	key, err := apikey.Create(ctx, db.Client, *org, *live, apikey.WithName(*name))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, key)
 	return nil
+}
+
+func apikeyListCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dbURL := newFlagSet("apikey list")
+	org := fs.String("org", "", "organization name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *org == "" {
+		return errors.New("apikey list: --org is required")
+	}
+	db, err := openMigrated(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	keys, err := apikey.List(ctx, db.Client, *org)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tMODE\tPREFIX\tNAME\tCREATED_AT\tLAST_USED_AT\tREVOKED_AT")
+	for _, k := range keys {
+		fmt.Fprintln(tw, keyLine(k))
+	}
+	return tw.Flush()
+}
+
+func apikeyRevokeCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dbURL := newFlagSet("apikey revoke")
+	idFlag := fs.String("id", "", "ID of the key to revoke (see `apikey list`)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *idFlag == "" {
+		return errors.New("apikey revoke: --id is required")
+	}
+	id, err := uuid.Parse(*idFlag)
+	if err != nil {
+		return fmt.Errorf("apikey revoke: --id %q is not a key ID (a UUID)", *idFlag)
+	}
+	db, err := openMigrated(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := apikey.Revoke(ctx, db.Client, id); err != nil {
+		return err
+	}
+	k, err := db.Client.APIKey.Query().Where(entapikey.ID(id)).Only(privacy.DecisionContext(ctx, privacy.Allow))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "revoked %s (%s) at %s\n", k.ID, k.Prefix, formatTime(k.RevokedAt))
+	return nil
+}
+
+// keyLine is one row of `apikey list`: tab-separated, never the secret.
+func keyLine(k *ent.APIKey) string {
+	mode := "test"
+	if k.Livemode {
+		mode = "live"
+	}
+	name := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, k.Name)
+	if strings.TrimSpace(name) == "" {
+		name = "-"
+	}
+	return strings.Join([]string{k.ID.String(), mode, k.Prefix, name, formatTime(&k.CreatedAt), formatTime(k.LastUsedAt), formatTime(k.RevokedAt)}, "\t")
+}
+
+func formatTime(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func pprofMux() *http.ServeMux {

@@ -18,6 +18,7 @@ func TestQueryBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := env.Key(t, "Budget", false)
+	env.WarmKey(t, key)
 
 	cases := []struct {
 		name   string

@@ -25,6 +25,7 @@ func cursor(t *testing.T, value any) string {
 func TestLimitsRejectBeforeSQL(t *testing.T) {
 	env := testenv.Start(t)
 	key := env.Key(t, "Acme", false)
+	env.WarmKey(t, key)
 
 	// 1 + 4 levels per hop: 17 fields deep, over the limit of 12.
 	deep := "{ conversations(first: 1) { edges { node { id" + strings.Repeat(" agent { conversations(first: 1) { edges { node { id", 4) + strings.Repeat(" } } } }", 5)

@@ -85,22 +85,33 @@ func parse(key string) (livemode bool, err error) {
 	return livemode, nil
 }
 
+// CreateOption sets an optional property of a new key.
+type CreateOption func(*ent.APIKeyCreate)
+
+// WithName labels a new key (at most 200 characters), for telling keys
+// apart in `parley apikey list`.
+func WithName(name string) CreateOption {
+	return func(c *ent.APIKeyCreate) { c.SetName(name) }
+}
+
 // Create stores a new key for the named organization, creating the
 // organization if needed, and returns the key. It is shown only here.
-func Create(ctx context.Context, client *ent.Client, orgName string, livemode bool) (string, error) {
+func Create(ctx context.Context, client *ent.Client, orgName string, livemode bool, opts ...CreateOption) (string, error) {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
 	org, err := EnsureOrganization(ctx, client, orgName)
 	if err != nil {
 		return "", err
 	}
 	key := Generate(livemode)
-	err = client.APIKey.Create().
+	create := client.APIKey.Create().
 		SetOrganizationID(org.ID).
 		SetLivemode(livemode).
 		SetPrefix(key[:displayLen]).
-		SetSecretHash(Digest(key)).
-		Exec(ctx)
-	if err != nil {
+		SetSecretHash(Digest(key))
+	for _, opt := range opts {
+		opt(create)
+	}
+	if err := create.Exec(ctx); err != nil {
 		return "", fmt.Errorf("storing API key: %w", err)
 	}
 	return key, nil
@@ -123,31 +134,89 @@ func EnsureOrganization(ctx context.Context, client *ent.Client, name string) (*
 	return org, nil
 }
 
-// Authenticate returns the viewer a key grants, or ErrInvalid.
+// Authenticate returns the viewer a key grants, or ErrInvalid. It reads
+// the key's row on every call (nothing is cached, so a revoked key is
+// refused at once) and does not record the use: servers authenticate
+// through an Authenticator, which does.
 func Authenticate(ctx context.Context, client *ent.Client, key string) (viewer.Viewer, error) {
-	livemode, err := parse(key)
+	k, err := lookup(ctx, client, key)
 	if err != nil {
 		return viewer.Viewer{}, err
+	}
+	return viewerOf(k), nil
+}
+
+// lookup returns the stored row of a valid, unrevoked key: exactly one
+// SELECT by digest, or none for a malformed key.
+func lookup(ctx context.Context, client *ent.Client, key string) (*ent.APIKey, error) {
+	livemode, err := parse(key)
+	if err != nil {
+		return nil, err
 	}
 	digest := Digest(key)
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
 	k, err := client.APIKey.Query().Where(apikey.SecretHash(digest)).Only(ctx)
 	if ent.IsNotFound(err) {
-		return viewer.Viewer{}, ErrInvalid
+		return nil, ErrInvalid
 	}
 	if err != nil {
-		return viewer.Viewer{}, fmt.Errorf("looking up API key: %w", err)
+		return nil, fmt.Errorf("looking up API key: %w", err)
 	}
 	// The lookup is by digest; comparing again in constant time keeps the
 	// check itself free of timing signals whatever the database does.
 	if subtle.ConstantTimeCompare(k.SecretHash, digest) != 1 || k.RevokedAt != nil || k.Livemode != livemode {
-		return viewer.Viewer{}, ErrInvalid
+		return nil, ErrInvalid
 	}
-	return viewer.Viewer{OrganizationID: k.OrganizationID, Livemode: k.Livemode, APIKeyID: k.ID}, nil
+	return k, nil
 }
 
-// Revoke marks a key revoked; it is refused from then on.
+func viewerOf(k *ent.APIKey) viewer.Viewer {
+	return viewer.Viewer{OrganizationID: k.OrganizationID, Livemode: k.Livemode, APIKeyID: k.ID}
+}
+
+// ErrNotFound is returned by Revoke for an ID that names no key.
+var ErrNotFound = errors.New("no such API key")
+
+// Revoke marks a key revoked; it is refused from its next request on. A
+// key revoked before keeps its original revocation time.
 func Revoke(ctx context.Context, client *ent.Client, id uuid.UUID) error {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
-	return client.APIKey.UpdateOneID(id).SetRevokedAt(time.Now().UTC()).Exec(ctx)
+	n, err := client.APIKey.Update().
+		Where(apikey.ID(id), apikey.RevokedAtIsNil()).
+		SetRevokedAt(time.Now().UTC().Truncate(time.Microsecond)).
+		Save(ctx)
+	if err != nil {
+		return fmt.Errorf("revoking API key %s: %w", id, err)
+	}
+	if n == 0 {
+		exists, err := client.APIKey.Query().Where(apikey.ID(id)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("revoking API key %s: %w", id, err)
+		}
+		if !exists {
+			return fmt.Errorf("revoking API key %s: %w", id, ErrNotFound)
+		}
+	}
+	return nil
+}
+
+// List returns the keys of the named organization in both modes, oldest
+// first. The rows carry the display prefix, never the secret.
+func List(ctx context.Context, client *ent.Client, orgName string) ([]*ent.APIKey, error) {
+	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	org, err := client.Organization.Query().Where(organization.Name(orgName)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, fmt.Errorf("no organization named %q", orgName)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("finding organization %q: %w", orgName, err)
+	}
+	keys, err := client.APIKey.Query().
+		Where(apikey.OrganizationID(org.ID)).
+		Order(apikey.ByCreatedAt(), apikey.ByID()).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing API keys of %q: %w", orgName, err)
+	}
+	return keys, nil
 }

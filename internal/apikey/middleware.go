@@ -2,11 +2,9 @@ package apikey
 
 import (
 	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
 
-	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/tenant"
@@ -18,8 +16,9 @@ type ErrorWriter func(w http.ResponseWriter, r *http.Request, err *apperr.Error)
 
 // Middleware authenticates each request by its Bearer key and puts the
 // viewer the key grants into the request context. Requests without a valid
-// key never reach next.
-func Middleware(client *ent.Client, writeError ErrorWriter) func(http.Handler) http.Handler {
+// key never reach next. The key is looked up on every request (one
+// statement), so a revoked key is refused on its next request.
+func (a *Authenticator) Middleware(writeError ErrorWriter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			key, ok := bearer(r.Header.Get("Authorization"))
@@ -27,13 +26,13 @@ func Middleware(client *ent.Client, writeError ErrorWriter) func(http.Handler) h
 				writeError(w, r, apperr.New(apperr.Unauthorized, "missing API key: send the header `Authorization: Bearer sk_live_...` (or sk_test_...)"))
 				return
 			}
-			v, err := Authenticate(r.Context(), client, key)
+			v, err := a.Authenticate(r.Context(), key)
 			if errors.Is(err, ErrInvalid) {
 				writeError(w, r, apperr.New(apperr.Unauthorized, "invalid API key: it is malformed, unknown or revoked"))
 				return
 			}
 			if err != nil {
-				slog.ErrorContext(r.Context(), "authenticating API key", "error", err)
+				a.logger().ErrorContext(r.Context(), "authenticating API key", "error", err)
 				writeError(w, r, apperr.New(apperr.Unavailable, "the service cannot check API keys right now; retry shortly"))
 				return
 			}

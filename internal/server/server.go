@@ -36,6 +36,9 @@ type Config struct {
 	// Ready reports whether the database can serve requests; nil means it
 	// always can.
 	Ready func(context.Context) error
+	// Auth checks API keys and records their use; nil means one with
+	// default options.
+	Auth *apikey.Authenticator
 	// RateLimit limits requests per API key; nil means no limit.
 	RateLimit *ratelimit.Limiter
 	// MaxBodyBytes bounds request bodies (0: DefaultMaxBodyBytes).
@@ -60,6 +63,10 @@ func New(cfg Config) *Server {
 	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger), cfg.Logger)
 	loaders := loader.Middleware(cfg.Client, cfg.Loader)
 
+	auth := cfg.Auth
+	if auth == nil {
+		auth = apikey.New(cfg.Client, apikey.Options{Logger: cfg.Logger})
+	}
 	maxBody := cfg.MaxBodyBytes
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBodyBytes
@@ -68,7 +75,7 @@ func New(cfg Config) *Server {
 	api := func(h http.Handler, write func(http.ResponseWriter, *http.Request, *apperr.Error)) http.Handler {
 		h = loaders(h)
 		h = ratelimit.Middleware(cfg.RateLimit, cfg.Metrics.RateLimited, write)(h)
-		h = apikey.Middleware(cfg.Client, write)(h)
+		h = auth.Middleware(write)(h)
 		return limitBody(maxBody, write)(h)
 	}
 

@@ -103,6 +103,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := env.Key(t, "Acme", false)
+	env.WarmKey(t, key)
 	for _, path := range []string{"/healthz", "/readyz"} {
 		if res, body := fetch(t, env, path, "", nil); res.StatusCode != http.StatusOK || !strings.Contains(body, `"ok"`) {
 			t.Fatalf("%s: %d %s", path, res.StatusCode, body)

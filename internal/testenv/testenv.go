@@ -41,6 +41,9 @@ type Env struct {
 	Metrics *observe.Metrics
 	Server  *httptest.Server
 	Handler *server.Server
+	// Auth is the server's key checker; Flush it to send pending
+	// last_used_at writes before counting statements.
+	Auth *apikey.Authenticator
 	// Logs receives the server's log lines.
 	Logs *bytes.Buffer
 }
@@ -107,7 +110,9 @@ func StartWith(t testing.TB, configure func(*server.Config)) *Env {
 	env := Open(t)
 	env.Logs = &bytes.Buffer{}
 	logger := slog.New(observe.LogHandler{Handler: slog.NewJSONHandler(&syncWriter{w: env.Logs}, nil)})
+	env.Auth = apikey.New(env.Client, apikey.Options{Logger: logger})
 	cfg := server.Config{
+		Auth:          env.Auth,
 		Client:        env.Client,
 		Logger:        logger,
 		Introspection: true,
@@ -132,6 +137,15 @@ func (e *Env) Key(t testing.TB, org string, live bool) string {
 		t.Fatal(err)
 	}
 	return key
+}
+
+// WarmKey uses key once and sends the last_used_at write that its first use
+// schedules, so that statement counts taken afterwards see only the
+// requests themselves.
+func (e *Env) WarmKey(t testing.TB, key string) {
+	t.Helper()
+	e.MustGraphQL(t, key, `{ viewer { livemode } }`, nil)
+	e.Auth.Flush()
 }
 
 // Response is a decoded GraphQL response.
