@@ -3,6 +3,7 @@ package rest
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/gorilla/mux"
 
@@ -23,6 +24,47 @@ type listBody struct {
 
 type objectBody struct {
 	Data json.RawMessage `json:"data"`
+}
+
+func (l listBody) appendJSON(b []byte) []byte {
+	b = append(b, `{"data":[`...)
+	for i, item := range l.Data {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, item...)
+	}
+	b = append(b, `],"pagination":{"has_more":`...)
+	b = strconv.AppendBool(b, l.Pagination.HasMore)
+	b = append(b, `,"next_cursor":`...)
+	b = appendNullableString(b, l.Pagination.NextCursor)
+	b = append(b, `,"prev_cursor":`...)
+	b = appendNullableString(b, l.Pagination.PrevCursor)
+	return append(b, "}}"...)
+}
+
+func (l listBody) jsonSize() int {
+	n := 128 + 2*128 // envelope and two cursors
+	for _, item := range l.Data {
+		n += len(item) + 1
+	}
+	return n
+}
+
+func (o objectBody) jsonSize() int { return 16 + len(o.Data) }
+
+func (o objectBody) appendJSON(b []byte) []byte {
+	b = append(b, `{"data":`...)
+	b = append(b, o.Data...)
+	return append(b, '}')
+}
+
+func appendNullableString(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	quoted, _ := json.Marshal(*s) // a string always marshals
+	return append(b, quoted...)
 }
 
 // connection is the part of a GraphQL connection the REST lists read.

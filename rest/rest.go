@@ -120,9 +120,21 @@ func (h *Handler) respond(w http.ResponseWriter, r *http.Request, body any, err 
 	writeJSON(w, http.StatusOK, body)
 }
 
+// jsonAppender is a body that writes its own JSON. The REST bodies embed
+// objects the GraphQL executor already rendered as compact JSON; writing
+// them as they are skips encoding/json's re-validation of every byte.
+type jsonAppender interface {
+	appendJSON(b []byte) []byte
+	jsonSize() int // a close upper estimate, to allocate once
+}
+
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
+	if a, ok := body.(jsonAppender); ok {
+		_, _ = w.Write(append(a.appendJSON(make([]byte, 0, a.jsonSize()+1)), '\n'))
+		return
+	}
 	_ = json.NewEncoder(w).Encode(body)
 }
 
