@@ -187,6 +187,12 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err := maybeSeedDemo(ctx, db, *demo, logger); err != nil {
 		return err
 	}
+	if db.Dialect == dialect.SQLite { // PostgreSQL's autovacuum keeps its own statistics
+		if err := database.RefreshStats(ctx, db); err != nil {
+			return err
+		}
+		go database.KeepStatsFresh(ctx, db, time.Hour, logger)
+	}
 
 	auth := apikey.New(db.Client, apikey.Options{Logger: logger})
 	handler := server.New(server.Config{
@@ -320,6 +326,10 @@ func seedCmd(ctx context.Context, args []string, stdout io.Writer, logger *slog.
 		return err
 	}
 	logger.Info("seeded", "organization", *org, "conversations", res.Conversations, "messages", res.Messages, "duration", time.Since(start).Round(time.Millisecond).String())
+	// A bulk load is when the planner's statistics go stale.
+	if err := database.RefreshStats(ctx, db); err != nil {
+		return err
+	}
 	key, err := apikey.Create(ctx, db.Client, *org, false)
 	if err != nil {
 		return err

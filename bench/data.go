@@ -54,7 +54,7 @@ func prepareData(ctx context.Context, cfg config) (*dataset, error) {
 		return nil, err
 	}
 	if seeded {
-		if err := analyze(ctx, db); err != nil {
+		if err := database.RefreshStats(ctx, db); err != nil {
 			return nil, err
 		}
 	}
@@ -121,20 +121,6 @@ func ensureSeeded(ctx context.Context, client *ent.Client, orgID uuid.UUID, cfg 
 	slog.Info("seeded", "conversations", res.Conversations, "messages", res.Messages,
 		"took", time.Since(start).Round(time.Millisecond).String())
 	return true, nil
-}
-
-// analyze refreshes PostgreSQL's planner statistics after a bulk load, as
-// autovacuum would soon: with the stale ones the planner can pick a bitmap
-// scan and sort over the organization's whole table for a first page. It
-// does nothing on SQLite, whose server never runs ANALYZE either.
-func analyze(ctx context.Context, db *database.DB) error {
-	if db.Dialect != dialect.Postgres {
-		return nil
-	}
-	if _, err := db.SQL.ExecContext(ctx, "ANALYZE agents, participants, conversations, messages"); err != nil {
-		return fmt.Errorf("analyzing the seeded tables: %w", err)
-	}
-	return nil
 }
 
 // deleteTenantData deletes the organization's messages, conversations,

@@ -11,11 +11,13 @@ import (
 )
 
 // primeTranscripts is a field middleware that makes transcript batching
-// deterministic. When a field returns several conversations and the query
-// selects their transcript, it queues all of them in the loader at once,
-// before gqlgen resolves the elements; each element's Load then finds its
-// result in the loader's cache. Without it a batch forms only from the Loads
-// that arrive within the loader's wait, which a busy server can split.
+// deterministic. When a field returns several conversations (a connection,
+// a list, or `nodes`) and the query selects their transcript, it loads all
+// of their transcripts in one query and primes the request's loader with
+// them before gqlgen resolves the elements; each element's Load then finds
+// its result cached, whatever order and timing gqlgen gives the elements.
+// Without it a batch forms only from the Loads that arrive within the
+// loader's wait.
 func primeTranscripts(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
 	if err != nil || res == nil {
@@ -27,29 +29,30 @@ func primeTranscripts(ctx context.Context, next graphql.Resolver) (any, error) {
 		if v == nil || !selects(ctx, "edges", "node", "transcript") {
 			return res, err
 		}
-		ids = make([]uuid.UUID, len(v.Edges))
-		for i, e := range v.Edges {
-			ids[i] = e.Node.ID
+		for _, e := range v.Edges {
+			ids = append(ids, e.Node.ID)
 		}
 	case []*ent.Conversation:
 		if !selects(ctx, "transcript") {
 			return res, err
 		}
-		ids = make([]uuid.UUID, len(v))
-		for i, c := range v {
-			ids[i] = c.ID
+		for _, c := range v {
+			ids = append(ids, c.ID)
+		}
+	case []ent.Noder:
+		if !selects(ctx, "transcript") { // fragments on Conversation included
+			return res, err
+		}
+		for _, n := range v {
+			if c, ok := n.(*ent.Conversation); ok && c != nil {
+				ids = append(ids, c.ID)
+			}
 		}
 	default:
 		return res, err
 	}
 	if len(ids) > 1 {
-		// Load queues each key synchronously (LoadMany would queue them from
-		// goroutines, racing the loader's wait); the thunks are left for the
-		// element resolvers to call.
-		transcripts := loader.FromContext(ctx).Transcript
-		for _, id := range ids {
-			transcripts.Load(ctx, id)
-		}
+		loader.FromContext(ctx).PrimeTranscripts(ctx, ids)
 	}
 	return res, err
 }
