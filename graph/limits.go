@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -96,6 +97,12 @@ func (w walker) field(f *ast.Field, depth int) error {
 			return fmt.Errorf("%s.%s: must be between 0 and %d, got %d", f.Alias, name, MaxPageSize, n)
 		}
 	}
+	if nestedConnection(f) && args["first"] == nil && args["last"] == nil {
+		// Root connections default to DefaultPageSize; a nested one would
+		// return every row (all of an agent's conversations), so it must
+		// say how many it wants.
+		return fmt.Errorf("%s: a nested connection needs first or last (at most %d)", f.Alias, MaxPageSize)
+	}
 	if ids, ok := args["ids"].([]any); ok && len(ids) > MaxPageSize {
 		return fmt.Errorf("%s.ids: at most %d IDs, got %d", f.Alias, MaxPageSize, len(ids))
 	}
@@ -107,6 +114,14 @@ func (w walker) field(f *ast.Field, depth int) error {
 		}
 	}
 	return w.selections(f.SelectionSet, depth+1)
+}
+
+// nestedConnection reports whether f is a Relay connection below the root.
+func nestedConnection(f *ast.Field) bool {
+	if f.Definition == nil || f.ObjectDefinition == nil || f.ObjectDefinition.Name == "Query" {
+		return false
+	}
+	return strings.HasSuffix(f.Definition.Type.Name(), "Connection")
 }
 
 func asInt(v any) (int64, bool) {
@@ -188,8 +203,8 @@ func complexity() ComplexityRoot {
 		return page(child, first, last, DefaultPageSize)
 	}
 	c.Query.Nodes = func(child int, ids []uuid.UUID) int { return 1 + len(ids)*child }
-	// Nested connections without first/last return every row: price them
-	// as a full page.
+	// Nested connections must carry first or last (see nestedConnection);
+	// the default only prices an operation that validation rejects anyway.
 	c.Agent.Conversations = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ConversationOrder, _ *ent.ConversationWhereInput) int {
 		return page(child, first, last, MaxPageSize)
 	}

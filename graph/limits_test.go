@@ -43,6 +43,8 @@ func TestLimitsRejectBeforeSQL(t *testing.T) {
 		"cursor of wrong type":        {`query($c: Cursor) { conversations(after: $c) { edges { node { id } } } }`, map[string]any{"c": cursor(t, "not a time")}, "conversations.after"},
 		"cursor for another ordering": {`query($c: Cursor) { agents(after: $c, orderBy: {field: NAME, direction: ASC}) { edges { node { id } } } }`, map[string]any{"c": cursor(t, time.Now())}, "agents.after"},
 		"garbage cursor":              {`{ conversations(before: "!!!") { edges { node { id } } } }`, nil, "conversations.before"},
+		"nested without first/last":   {`{ agents(first: 5) { edges { node { byAgent: conversations { edges { node { id } } } } } } }`, nil, "byAgent: a nested connection needs first or last"},
+		"nested with a null first":    {`query($n: Int) { conversations(first: 1) { edges { node { messages(first: $n) { totalCount } } } } }`, map[string]any{"n": nil}, "messages: a nested connection"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -11,6 +11,9 @@ import (
 	"regexp"
 	"sync"
 	"time"
+
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Info is what the access log says about a request. Inner handlers fill it.
@@ -84,6 +87,7 @@ func Middleware(logger *slog.Logger, m *Metrics) func(http.Handler) http.Handler
 			route, org, op := info.route, info.organizationID, info.operation
 			info.mu.Unlock()
 			m.observeRequest(r.Method, route, op, rec.status, elapsed)
+			nameSpan(r, route)
 			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", id),
 				slog.String("method", r.Method),
@@ -95,6 +99,16 @@ func Middleware(logger *slog.Logger, m *Metrics) func(http.Handler) http.Handler
 				slog.Int64("bytes", rec.bytes),
 			)
 		})
+	}
+}
+
+// nameSpan names the request's trace span (TraceHTTP's, when tracing is on)
+// by its route template, known only now: a name per raw path would make
+// every object ID a span name of its own.
+func nameSpan(r *http.Request, route string) {
+	if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
+		span.SetName(r.Method + " " + route)
+		span.SetAttributes(semconv.HTTPRoute(route))
 	}
 }
 

@@ -45,10 +45,11 @@ func SetupTracing(ctx context.Context) (func(context.Context) error, error) {
 }
 
 // TraceHTTP starts a span for every request (continuing the caller's trace
-// from its traceparent header).
+// from its traceparent header). It is named by the method alone here, and
+// renamed by the route template once Middleware knows it.
 func TraceHTTP(next http.Handler) http.Handler {
 	return otelhttp.NewHandler(next, "http", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-		return r.Method + " " + r.URL.Path
+		return r.Method
 	}))
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/database"
+	"github.com/parleyhq/parley/internal/gid"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/testenv"
@@ -70,5 +71,25 @@ func TestTracing(t *testing.T) {
 		if !names[want] {
 			t.Errorf("no %q span among %v", want, names)
 		}
+	}
+
+	// A REST path with an ID is named by its route template.
+	recorder.Reset()
+	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/v1/backend/agents/"+gid.New(gid.Agent).String(), nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err = srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown agent: status %d, want 404", res.StatusCode)
+	}
+	names = map[string]bool{}
+	for _, s := range recorder.Ended() {
+		names[s.Name()] = true
+	}
+	if !names["GET /v1/backend/agents/{id}"] {
+		t.Errorf("no span named by the route template among %v", names)
 	}
 }
