@@ -3,8 +3,15 @@ package graph_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
+	"github.com/parleyhq/parley/ent/agent"
+	"github.com/parleyhq/parley/ent/conversation"
+	"github.com/parleyhq/parley/ent/message"
+	"github.com/parleyhq/parley/ent/participant"
 	"github.com/parleyhq/parley/ent/privacy"
 	"github.com/parleyhq/parley/internal/seed"
 	"github.com/parleyhq/parley/internal/testenv"
@@ -68,4 +75,116 @@ func TestQueryBudget(t *testing.T) {
 			}
 		})
 	}
+}
+
+// nodes(ids:) loads the IDs of each type with one query, whatever their
+// number and however they are interleaved: the API key lookup plus one
+// SELECT ... WHERE id IN (...) per type.
+func TestNodesQueryBudget(t *testing.T) {
+	env := testenv.Start(t)
+	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
+	if _, err := seed.Run(ctx, env.Client, seed.Options{Organization: "Budget", Conversations: 40, Messages: 6, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	key := env.Key(t, "Budget", false)
+	env.WarmKey(t, key)
+	// The seed makes six agents; 50 interleaved IDs need 13 of each type.
+	for i := range 8 {
+		newAgent(t, env, key, fmt.Sprintf("Budget agent %d", i))
+	}
+
+	const perType = 13
+	var pools [4][]uuid.UUID
+	var err error
+	if pools[0], err = env.Client.Conversation.Query().Order(conversation.ByID()).Limit(perType).IDs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if pools[1], err = env.Client.Agent.Query().Order(agent.ByID()).Limit(perType).IDs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if pools[2], err = env.Client.Participant.Query().Order(participant.ByID()).Limit(perType).IDs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if pools[3], err = env.Client.Message.Query().Order(message.ByID()).Limit(perType).IDs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	typeNames := [4]string{"Conversation", "Agent", "Participant", "Message"}
+	for i, pool := range pools {
+		if len(pool) != perType {
+			t.Fatalf("%d %ss to pick from, want %d", len(pool), typeNames[i], perType)
+		}
+	}
+	// mixed returns n IDs cycling through the four types, each ID once.
+	mixed := func(n int) (ids []string, types []string) {
+		var next [4]int
+		for i := range n {
+			k := i % 4
+			ids = append(ids, pools[k][next[k]].String())
+			types = append(types, typeNames[k])
+			next[k]++
+		}
+		return ids, types
+	}
+
+	const q = `query($ids: [ID!]!) { nodes(ids: $ids) {
+  __typename
+  id
+  ... on Conversation { status turnCount agentID }
+  ... on Agent { name availableModes }
+  ... on Participant { email firstName }
+  ... on Message { position role content }
+} }`
+	// The key lookup, then one query per type.
+	const budget = 1 + 4
+	counts := map[int]int{}
+	for _, n := range []int{10, 50} {
+		ids, types := mixed(n)
+		env.Queries.Reset()
+		data := env.MustGraphQL(t, key, q, map[string]any{"ids": ids})
+		counts[n] = env.Queries.Count()
+		statements := env.Queries.Statements()
+
+		nodes, ok := data["nodes"].([]any)
+		if !ok || len(nodes) != n {
+			t.Fatalf("nodes(%d ids) = %v", n, data["nodes"])
+		}
+		for i, node := range nodes {
+			if node == nil {
+				t.Fatalf("nodes[%d] (%s %s) is null", i, types[i], ids[i])
+			}
+			if got := testenv.Get(node, "id"); got != ids[i] {
+				t.Errorf("nodes[%d].id = %v, want %s", i, got, ids[i])
+			}
+			if got := testenv.Get(node, "__typename"); got != types[i] {
+				t.Errorf("nodes[%d].__typename = %v, want %s", i, got, types[i])
+			}
+			// The inline fragment of the node's own type was resolved.
+			field := map[string]string{"Conversation": "status", "Agent": "name", "Participant": "email", "Message": "content"}[types[i]]
+			if v, _ := testenv.Get(node, field).(string); v == "" {
+				t.Errorf("nodes[%d] (%s) has no %s: %v", i, types[i], field, node)
+			}
+		}
+		// Each type's rows come from one statement.
+		for _, table := range []string{"conversations", "agents", "participants", "messages"} {
+			if c := countFrom(statements, table); c != 1 {
+				t.Errorf("nodes(%d ids): %d statements read %s, want 1\n%s", n, c, table, strings.Join(statements, "\n"))
+			}
+		}
+	}
+	if counts[10] != counts[50] || counts[50] > budget {
+		t.Fatalf("statements for nodes of 10 and 50 mixed ids: %d and %d; want equal and at most %d\n%s", counts[10], counts[50], budget, strings.Join(env.Queries.Statements(), "\n"))
+	}
+	t.Logf("statements for nodes of 10 and 50 mixed ids: %d and %d", counts[10], counts[50])
+}
+
+// countFrom counts the statements that select from table (quoted with
+// backticks by ent for SQLite, with double quotes for PostgreSQL).
+func countFrom(statements []string, table string) int {
+	n := 0
+	for _, s := range statements {
+		if strings.HasPrefix(s, "SELECT") && (strings.Contains(s, "FROM `"+table+"`") || strings.Contains(s, `FROM "`+table+`"`)) {
+			n++
+		}
+	}
+	return n
 }

@@ -131,6 +131,21 @@ var (
 				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[1], ConversationsColumns[0]},
 			},
 			{
+				Name:    "conversation_organization_id_livemode_updated_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[2], ConversationsColumns[0]},
+			},
+			{
+				Name:    "conversation_organization_id_livemode_turn_count_id",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[8], ConversationsColumns[0]},
+			},
+			{
+				Name:    "conversation_organization_id_livemode_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[5], ConversationsColumns[0]},
+			},
+			{
 				Name:    "conversation_organization_id_livemode_status_created_at_id",
 				Unique:  false,
 				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[5], ConversationsColumns[1], ConversationsColumns[0]},

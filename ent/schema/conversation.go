@@ -62,7 +62,16 @@ func (Conversation) Edges() []ent.Edge {
 
 func (Conversation) Indexes() []ent.Index {
 	return []ent.Index{
+		// The default order (newest first) and each orderBy field, with the
+		// id that entgql adds as a tie-breaker, so every ordering is a range
+		// scan that stops after one page, never a sort. updated_at and
+		// turn_count move with every appended message: two index updates
+		// per append, the price of sorting dashboards by activity.
 		index.Fields("organization_id", "livemode", "created_at", "id"),
+		index.Fields("organization_id", "livemode", "updated_at", "id"),
+		index.Fields("organization_id", "livemode", "turn_count", "id"),
+		index.Fields("organization_id", "livemode", "status", "id"),
+		// The status filter with the default order.
 		index.Fields("organization_id", "livemode", "status", "created_at", "id"),
 		// Serves the agent_id filter of lists (a range scan at any depth) and
 		// the batched loads of agents' conversations, which the tenant

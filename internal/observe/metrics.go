@@ -116,21 +116,27 @@ func (m *Metrics) Driver(drv dialect.Driver) dialect.Driver {
 // WatchStatements wraps an ent driver so that onStatement sees every SQL
 // statement sent through it, inside transactions too.
 func WatchStatements(drv dialect.Driver, onStatement func(query string)) dialect.Driver {
+	return WatchStatementArgs(drv, func(query string, _ any) { onStatement(query) })
+}
+
+// WatchStatementArgs is WatchStatements that also hands onStatement the
+// statement's bind arguments, as given to the driver (usually []any).
+func WatchStatementArgs(drv dialect.Driver, onStatement func(query string, args any)) dialect.Driver {
 	return &watchedDriver{Driver: drv, on: onStatement}
 }
 
 type watchedDriver struct {
 	dialect.Driver
-	on func(string)
+	on func(string, any)
 }
 
 func (d *watchedDriver) Exec(ctx context.Context, query string, args, v any) error {
-	d.on(query)
+	d.on(query, args)
 	return d.Driver.Exec(ctx, query, args, v)
 }
 
 func (d *watchedDriver) Query(ctx context.Context, query string, args, v any) error {
-	d.on(query)
+	d.on(query, args)
 	return d.Driver.Query(ctx, query, args, v)
 }
 
@@ -144,15 +150,15 @@ func (d *watchedDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 
 type watchedTx struct {
 	dialect.Tx
-	on func(string)
+	on func(string, any)
 }
 
 func (t *watchedTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.on(query)
+	t.on(query, args)
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 func (t *watchedTx) Query(ctx context.Context, query string, args, v any) error {
-	t.on(query)
+	t.on(query, args)
 	return t.Tx.Query(ctx, query, args, v)
 }

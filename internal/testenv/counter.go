@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"slices"
 	"sync"
 
 	"entgo.io/ent/dialect"
@@ -12,14 +13,29 @@ import (
 // the counting driver of entgql's own tests.
 type Counter struct {
 	mu  sync.Mutex
-	log []string
+	log []Statement
+}
+
+// Statement is one SQL statement sent through the driver, with the bind
+// arguments it was sent with.
+type Statement struct {
+	Query string
+	Args  []any
 }
 
 // Wrap returns drv with every statement recorded by c.
 func (c *Counter) Wrap(drv dialect.Driver) dialect.Driver {
-	return observe.WatchStatements(drv, func(query string) {
+	return observe.WatchStatementArgs(drv, func(query string, args any) {
+		st := Statement{Query: query}
+		switch a := args.(type) {
+		case []any:
+			st.Args = slices.Clone(a)
+		case nil:
+		default:
+			st.Args = []any{a}
+		}
 		c.mu.Lock()
-		c.log = append(c.log, query)
+		c.log = append(c.log, st)
 		c.mu.Unlock()
 	})
 }
@@ -42,5 +58,17 @@ func (c *Counter) Count() int {
 func (c *Counter) Statements() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]string(nil), c.log...)
+	out := make([]string, len(c.log))
+	for i, st := range c.log {
+		out[i] = st.Query
+	}
+	return out
+}
+
+// Recorded returns the statements sent since the last Reset, with their
+// arguments.
+func (c *Counter) Recorded() []Statement {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.log)
 }
