@@ -69,6 +69,9 @@ func classify(err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
 	if errors.As(err, &invalid) {
 		return apperr.InvalidRequest, validationMessage(invalid)
 	}
+	if emptyWhere(err) {
+		return apperr.InvalidRequest, "where: every filter object inside not, and or or needs at least one condition"
+	}
 	if ent.IsConstraintError(err) {
 		return apperr.InvalidRequest, "the request conflicts with existing data"
 	}
@@ -81,6 +84,17 @@ func classify(err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
 	}
 	// Parse, validation and argument errors: about the request itself.
 	return apperr.InvalidRequest, gqlErr.Message
+}
+
+// emptyWhere reports a `where` input with an empty object nested in not,
+// and or or ({"or": [{}]}), which entgql rejects as it builds the predicate.
+func emptyWhere(err error) bool {
+	for _, empty := range []error{ent.ErrEmptyAgentWhereInput, ent.ErrEmptyConversationWhereInput, ent.ErrEmptyMessageWhereInput, ent.ErrEmptyParticipantWhereInput} {
+		if errors.Is(err, empty) {
+			return true
+		}
+	}
+	return false
 }
 
 // validationMessage rewrites ent's `validator failed for field "Agent.name":

@@ -259,3 +259,17 @@ func TestMalformedRequestBodies(t *testing.T) {
 		t.Fatalf("malformed bodies were logged as server errors:\n%s", env.Logs.String())
 	}
 }
+
+// An empty object nested in not/and/or is a mistake in the request, not a
+// server failure; an empty top-level where is no filter at all.
+func TestEmptyNestedWhereIsInvalid(t *testing.T) {
+	env := testenv.Start(t)
+	key := env.Key(t, "Acme", false)
+	for _, where := range []string{`{or: [{}]}`, `{and: [{}, {status: pending}]}`, `{not: {}}`, `{hasMessagesWith: [{or: [{}]}]}`} {
+		res := env.GraphQL(t, key, `{ conversations(where: `+where+`) { edges { node { id } } } }`, nil)
+		if e := onlyError(t, res, "invalid_request"); !strings.Contains(e.Message, "at least one condition") {
+			t.Errorf("where %s: message %q does not say what is wrong", where, e.Message)
+		}
+	}
+	env.MustGraphQL(t, key, `{ conversations(where: {}) { edges { node { id } } } }`, nil)
+}

@@ -30,14 +30,15 @@ type Options struct {
 
 // DefaultOptions are the batching settings the server uses, chosen by
 // BenchmarkTranscriptLoader. Every list of conversations is primed in one
-// query (Prime), so the loader itself only ever sees keys that arrive one
-// at a time: a wait would be pure latency. Measured on a 2-core Linux host, a
-// wait below a millisecond still costs about one (1.3ms per single load
-// with 100µs or 1ms, against 0.15ms with none), and the 16ms default of dataloader
-// adds 16ms to every request that reads a transcript. Without priming, no
-// wait splits 50 concurrent loads into about 25 queries, which the query
-// budget tests would catch. The capacity is far above the largest page
-// (100) and keeps a batch's bind parameters under SQLite's 32,766.
+// query (PrimeTranscripts), so the loader itself only ever sees keys that
+// arrive one at a time: a wait would be pure latency. Measured on a 2-core
+// Linux host, a wait below a millisecond still costs about one (1.3ms per
+// single load with 100µs or 1ms, against 0.15ms with none), and the 16ms
+// default of dataloader adds 16ms to every request that reads a transcript.
+// Without priming, no wait splits 50 concurrent loads into about 25 queries,
+// which the query budget tests would catch. The capacity is far above the
+// largest page (100) and keeps a batch's bind parameters under SQLite's
+// 32,766.
 var DefaultOptions = Options{Wait: 0, BatchCapacity: 1000}
 
 // Loaders are the per-request dataloaders.
