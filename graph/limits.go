@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,10 +98,11 @@ func (w walker) field(f *ast.Field, depth int) error {
 			return fmt.Errorf("%s.%s: must be between 0 and %d, got %d", f.Alias, name, MaxPageSize, n)
 		}
 	}
-	if nestedConnection(f) && args["first"] == nil && args["last"] == nil {
+	if nestedConnection(f) && args["first"] == nil && args["last"] == nil && selectsAny(f.SelectionSet, "edges") {
 		// Root connections default to DefaultPageSize; a nested one would
 		// return every row (all of an agent's conversations), so it must
-		// say how many it wants.
+		// say how many it wants. Without edges it loads no rows: totalCount is
+		// one grouped count.
 		return fmt.Errorf("%s: a nested connection needs first or last (at most %d)", f.Alias, MaxPageSize)
 	}
 	if ids, ok := args["ids"].([]any); ok && len(ids) > MaxPageSize {
@@ -122,6 +124,28 @@ func nestedConnection(f *ast.Field) bool {
 		return false
 	}
 	return strings.HasSuffix(f.Definition.Type.Name(), "Connection")
+}
+
+// selectsAny reports whether set selects a field with one of the names,
+// directly or through fragments.
+func selectsAny(set ast.SelectionSet, names ...string) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if slices.Contains(names, s.Name) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if selectsAny(s.SelectionSet, names...) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && selectsAny(s.Definition.SelectionSet, names...) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func asInt(v any) (int64, bool) {

@@ -44,7 +44,8 @@ func TestLimitsRejectBeforeSQL(t *testing.T) {
 		"cursor for another ordering": {`query($c: Cursor) { agents(after: $c, orderBy: {field: NAME, direction: ASC}) { edges { node { id } } } }`, map[string]any{"c": cursor(t, time.Now())}, "agents.after"},
 		"garbage cursor":              {`{ conversations(before: "!!!") { edges { node { id } } } }`, nil, "conversations.before"},
 		"nested without first/last":   {`{ agents(first: 5) { edges { node { byAgent: conversations { edges { node { id } } } } } } }`, nil, "byAgent: a nested connection needs first or last"},
-		"nested with a null first":    {`query($n: Int) { conversations(first: 1) { edges { node { messages(first: $n) { totalCount } } } } }`, map[string]any{"n": nil}, "messages: a nested connection"},
+		"nested with a null first":    {`query($n: Int) { conversations(first: 1) { edges { node { messages(first: $n) { edges { cursor } } } } } }`, map[string]any{"n": nil}, "messages: a nested connection"},
+		"nested edges in a fragment":  {`{ agents(first: 1) { edges { node { conversations { ...Page } } } } } fragment Page on ConversationConnection { edges { cursor } }`, nil, "conversations: a nested connection"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -58,6 +59,10 @@ func TestLimitsRejectBeforeSQL(t *testing.T) {
 			}
 		})
 	}
+
+	// Counting a nested connection needs no page size: it is one grouped
+	// COUNT, whatever the number of rows.
+	env.MustGraphQL(t, key, `{ agents(first: 10) { edges { node { name conversations { totalCount } } } } }`, nil)
 
 	// A realistic dashboard query stays within the limits.
 	env.MustGraphQL(t, key, `{ conversations(first: 100) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id status turnCount agent { id name } participant { id email firstName lastName } transcript { id role content createdAt modality } } } } }`, nil)
