@@ -400,6 +400,9 @@ func TestErrors(t *testing.T) {
 			{"agent_id not a UUID", conversationsPath, []string{"agent_id", "nope"}, []string{"agent_id"}},
 			{"agent_id truncated", conversationsPath, []string{"agent_id", a.ID.String()[:35]}, []string{"agent_id"}},
 			{"agent_id braced", conversationsPath, []string{"agent_id", "{" + a.ID.String() + "}"}, []string{"agent_id"}},
+			{"limit twice", conversationsPath, []string{"limit", "5", "limit", "5"}, []string{"limit"}},
+			{"status twice", conversationsPath, []string{"status", "pending", "status", "completed"}, []string{"status"}},
+			{"agents after twice", agentsPath, []string{"after", agentCursor, "after", agentCursor}, []string{"after"}},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
