@@ -159,6 +159,7 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 	introspection := fs.Bool("introspection", env("GRAPHQL_INTROSPECTION", "true") == "true", "allow GraphQL introspection (env GRAPHQL_INTROSPECTION)")
 	rateLimit := fs.Float64("rate-limit", envFloat("RATE_LIMIT", 50), "requests per second allowed per API key on average, 0 for no limit (env RATE_LIMIT)")
 	rateBurst := fs.Int("rate-burst", int(envFloat("RATE_BURST", 100)), "requests per API key allowed in a burst (env RATE_BURST)")
+	metricsAddr := fs.String("metrics-addr", env("METRICS_ADDR", ""), "serve /metrics on this address only, e.g. 127.0.0.1:9090, instead of on --addr (env METRICS_ADDR)")
 	pprofAddr := fs.String("pprof-addr", env("PPROF_ADDR", ""), "serve net/http/pprof on this address, e.g. 127.0.0.1:6060; off when empty (env PPROF_ADDR)")
 	shutdownDelay := fs.Duration("shutdown-delay", envDuration("SHUTDOWN_DELAY", 5*time.Second), "on SIGTERM, how long to keep serving with /readyz failing before closing the listener (env SHUTDOWN_DELAY)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", envDuration("SHUTDOWN_TIMEOUT", 30*time.Second), "how long in-flight requests may take to finish on shutdown (env SHUTDOWN_TIMEOUT)")
@@ -196,15 +197,16 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 
 	auth := apikey.New(db.Client, apikey.Options{Logger: logger})
 	handler := server.New(server.Config{
-		Auth:          auth,
-		Client:        db.Client,
-		Logger:        logger,
-		Introspection: *introspection,
-		Loader:        loader.DefaultOptions,
-		Metrics:       metrics,
-		Ready:         db.SQL.PingContext,
-		RateLimit:     ratelimit.New(*rateLimit, *rateBurst),
-		MaxBodyBytes:  *maxBody,
+		Auth:             auth,
+		Client:           db.Client,
+		Logger:           logger,
+		Introspection:    *introspection,
+		Loader:           loader.DefaultOptions,
+		Metrics:          metrics,
+		Ready:            db.SQL.PingContext,
+		RateLimit:        ratelimit.New(*rateLimit, *rateBurst),
+		MaxBodyBytes:     *maxBody,
+		MetricsElsewhere: *metricsAddr != "",
 	})
 	var root http.Handler = handler
 	if tracing {
@@ -219,8 +221,17 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
-	errc := make(chan error, 2)
+	errc := make(chan error, 3) // one per listener, so none blocks after shutdown
 	go func() { errc <- srv.ListenAndServe() }()
+	if *metricsAddr != "" {
+		// Metrics on their own listener stay out of the public port.
+		metricsMux := http.NewServeMux()
+		metricsMux.Handle("GET /metrics", metrics.Handler())
+		metricsServer := &http.Server{Addr: *metricsAddr, Handler: metricsMux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- metricsServer.ListenAndServe() }()
+		defer metricsServer.Close()
+		logger.Info("metrics listening", "addr", *metricsAddr)
+	}
 	if *pprofAddr != "" {
 		// Profiling has its own listener so it is never reachable through the
 		// public port; bind it to loopback.

@@ -93,3 +93,26 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("serve did not return after its in-flight request finished")
 	}
 }
+
+// serve --metrics-addr moves /metrics off the public port onto its own.
+func TestServeMetricsAddr(t *testing.T) {
+	url := testenv.DatabaseURL(t)
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", addr, "--metrics-addr", metricsAddr, "--database-url", url, "--demo", "false", "--shutdown-delay", "0s"}, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	waitFor(t, "the server to be ready", func() bool { return status("http://"+addr+"/readyz") == http.StatusOK })
+	waitFor(t, "the metrics listener", func() bool { return status("http://"+metricsAddr+"/metrics") == http.StatusOK })
+	if got := status("http://" + addr + "/metrics"); got != http.StatusNotFound {
+		t.Errorf("/metrics on the public port: %d, want 404", got)
+	}
+	if got := status("http://" + metricsAddr + "/graphql"); got != http.StatusNotFound {
+		t.Errorf("/graphql on the metrics port: %d, want 404", got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+}

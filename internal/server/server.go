@@ -33,6 +33,9 @@ type Config struct {
 	Loader        loader.Options
 	// Metrics, if set, are recorded and served at /metrics.
 	Metrics *observe.Metrics
+	// MetricsElsewhere keeps /metrics off this handler: the caller serves
+	// Metrics.Handler() on a listener of its own (serve --metrics-addr).
+	MetricsElsewhere bool
 	// Ready reports whether the database can serve requests; nil means it
 	// always can.
 	Ready func(context.Context) error
@@ -87,7 +90,7 @@ func New(cfg Config) *Server {
 	mux.Handle("GET "+playgroundAssetsPath, route(playgroundAssetsPath, playgroundAssets()))
 	mux.Handle("GET /healthz", route("/healthz", http.HandlerFunc(s.healthz)))
 	mux.Handle("GET /readyz", route("/readyz", http.HandlerFunc(s.readyz)))
-	if cfg.Metrics != nil {
+	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
 		mux.Handle("GET /metrics", route("/metrics", cfg.Metrics.Handler()))
 	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

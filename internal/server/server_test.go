@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/seed"
+	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/testenv"
 )
 
@@ -176,5 +178,21 @@ func TestOpenAPIDocument(t *testing.T) {
 	post.Body.Close()
 	if post.StatusCode != http.StatusMethodNotAllowed || post.Header.Get("Allow") == "" {
 		t.Fatalf("POST openapi.json: %d, Allow %q", post.StatusCode, post.Header.Get("Allow"))
+	}
+}
+
+// With metrics served on a listener of their own, the public handler has
+// no /metrics, but still records them.
+func TestMetricsElsewhere(t *testing.T) {
+	env := testenv.StartWith(t, func(cfg *server.Config) { cfg.MetricsElsewhere = true })
+	res, body := fetch(t, env, "/metrics", "", nil)
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(body, `"not_found"`) {
+		t.Fatalf("/metrics on the public handler: %d %s, want the 404 envelope", res.StatusCode, body)
+	}
+	fetch(t, env, "/healthz", "", nil)
+	rec := httptest.NewRecorder()
+	env.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if want := `parley_http_requests_total{method="GET",operation="",route="/healthz",status="200"} 1`; !strings.Contains(rec.Body.String(), want) {
+		t.Fatalf("the metrics handler lacks %q", want)
 	}
 }
