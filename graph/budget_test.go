@@ -188,3 +188,44 @@ func countFrom(statements []string, table string) int {
 	}
 	return n
 }
+
+// Transcripts of conversations fetched through nodes(ids:) are loaded in
+// one batch, like those of a connection page (primeTranscripts).
+func TestNodesTranscriptBudget(t *testing.T) {
+	env := testenv.Start(t)
+	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
+	if _, err := seed.Run(ctx, env.Client, seed.Options{Organization: "Budget", Conversations: 60, Messages: 6, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	key := env.Key(t, "Budget", false)
+	env.WarmKey(t, key)
+	all, err := env.Client.Conversation.Query().Order(conversation.ByID()).IDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const q = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Conversation { messageCount transcript { id } } } }`
+	// The key lookup, the conversations, their messages.
+	const budget = 3
+	for _, n := range []int{10, 50} {
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = all[i].String()
+		}
+		env.Queries.Reset()
+		data := env.MustGraphQL(t, key, q, map[string]any{"ids": ids})
+		if got := env.Queries.Count(); got != budget {
+			t.Fatalf("nodes(%d conversation ids) with transcripts: %d statements, want %d\n%s", n, got, budget, strings.Join(env.Queries.Statements(), "\n"))
+		}
+		messages := 0
+		for i := range n {
+			transcript := testenv.Get(data, "nodes", i, "transcript").([]any)
+			if want := int(testenv.Get(data, "nodes", i, "messageCount").(float64)); len(transcript) != want {
+				t.Fatalf("nodes[%d] has %d transcript messages, messageCount %d", i, len(transcript), want)
+			}
+			messages += len(transcript)
+		}
+		if messages == 0 {
+			t.Fatalf("the %d conversations have no messages at all", n)
+		}
+	}
+}
