@@ -188,11 +188,8 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err := maybeSeedDemo(ctx, db, *demo, logger); err != nil {
 		return err
 	}
-	if db.Dialect == dialect.SQLite { // PostgreSQL's autovacuum keeps its own statistics
-		if err := database.RefreshStats(ctx, db); err != nil {
-			return err
-		}
-		go database.KeepStatsFresh(ctx, db, time.Hour, logger)
+	if err := database.KeepStatsFresh(ctx, db, time.Hour, logger); err != nil {
+		return err
 	}
 
 	auth := apikey.New(db.Client, apikey.Options{Logger: logger})
@@ -221,24 +218,25 @@ func serveCmd(ctx context.Context, args []string, logger *slog.Logger) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
-	errc := make(chan error, 3) // one per listener, so none blocks after shutdown
-	go func() { errc <- srv.ListenAndServe() }()
-	if *metricsAddr != "" {
-		// Metrics on their own listener stay out of the public port.
-		metricsMux := http.NewServeMux()
-		metricsMux.Handle("GET /metrics", metrics.Handler())
-		metricsServer := &http.Server{Addr: *metricsAddr, Handler: metricsMux, ReadHeaderTimeout: 10 * time.Second}
-		go func() { errc <- metricsServer.ListenAndServe() }()
-		defer metricsServer.Close()
-		logger.Info("metrics listening", "addr", *metricsAddr)
+	// Metrics and profiles may have listeners of their own, never reachable
+	// through the public port; bind them to loopback.
+	internal := []struct {
+		name, addr string
+		handler    http.Handler
+	}{
+		{"metrics", *metricsAddr, metricsMux(metrics)},
+		{"pprof", *pprofAddr, pprofMux()},
 	}
-	if *pprofAddr != "" {
-		// Profiling has its own listener so it is never reachable through the
-		// public port; bind it to loopback.
-		profiler := &http.Server{Addr: *pprofAddr, Handler: pprofMux(), ReadHeaderTimeout: 10 * time.Second}
-		go func() { errc <- profiler.ListenAndServe() }()
-		defer profiler.Close()
-		logger.Info("pprof listening", "addr", *pprofAddr)
+	errc := make(chan error, 1+len(internal)) // one per listener, so none blocks after shutdown
+	go func() { errc <- srv.ListenAndServe() }()
+	for _, l := range internal {
+		if l.addr == "" {
+			continue
+		}
+		side := &http.Server{Addr: l.addr, Handler: l.handler, ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- side.ListenAndServe() }()
+		defer side.Close()
+		logger.Info(l.name+" listening", "addr", l.addr)
 	}
 	logger.Info("parley listening", "addr", *addr, "graphql", "/graphql", "playground", "/", "database", db.Dialect)
 
@@ -451,6 +449,12 @@ func formatTime(t *time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+func metricsMux(m *observe.Metrics) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
 }
 
 func pprofMux() *http.ServeMux {

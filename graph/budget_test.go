@@ -20,12 +20,7 @@ import (
 // The SQL a request may send, whatever the page size. Every request also
 // looks up its API key (1 statement).
 func TestQueryBudget(t *testing.T) {
-	env := testenv.Start(t)
-	if _, err := seed.Run(privacy.DecisionContext(context.Background(), privacy.Allow), env.Client, seed.Options{Organization: "Budget", Conversations: 120, Messages: 6, Seed: 7}); err != nil {
-		t.Fatal(err)
-	}
-	key := env.Key(t, "Budget", false)
-	env.WarmKey(t, key)
+	env, key := budgetEnv(t, 120)
 
 	cases := []struct {
 		name   string
@@ -81,13 +76,8 @@ func TestQueryBudget(t *testing.T) {
 // number and however they are interleaved: the API key lookup plus one
 // SELECT ... WHERE id IN (...) per type.
 func TestNodesQueryBudget(t *testing.T) {
-	env := testenv.Start(t)
+	env, key := budgetEnv(t, 40)
 	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
-	if _, err := seed.Run(ctx, env.Client, seed.Options{Organization: "Budget", Conversations: 40, Messages: 6, Seed: 7}); err != nil {
-		t.Fatal(err)
-	}
-	key := env.Key(t, "Budget", false)
-	env.WarmKey(t, key)
 	// The seed makes six agents; 50 interleaved IDs need 13 of each type.
 	for i := range 8 {
 		newAgent(t, env, key, fmt.Sprintf("Budget agent %d", i))
@@ -177,6 +167,20 @@ func TestNodesQueryBudget(t *testing.T) {
 	t.Logf("statements for nodes of 10 and 50 mixed ids: %d and %d", counts[10], counts[50])
 }
 
+// budgetEnv starts a server over a seeded organization and returns a warm
+// test key for it, so that counts see only the requests themselves.
+func budgetEnv(t *testing.T, conversations int) (*testenv.Env, string) {
+	t.Helper()
+	env := testenv.Start(t)
+	sys := privacy.DecisionContext(context.Background(), privacy.Allow)
+	if _, err := seed.Run(sys, env.Client, seed.Options{Organization: "Budget", Conversations: conversations, Messages: 6, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	key := env.Key(t, "Budget", false)
+	env.WarmKey(t, key)
+	return env, key
+}
+
 // countFrom counts the statements that select from table (quoted with
 // backticks by ent for SQLite, with double quotes for PostgreSQL).
 func countFrom(statements []string, table string) int {
@@ -192,13 +196,8 @@ func countFrom(statements []string, table string) int {
 // Transcripts of conversations fetched through nodes(ids:) are loaded in
 // one batch, like those of a connection page (primeTranscripts).
 func TestNodesTranscriptBudget(t *testing.T) {
-	env := testenv.Start(t)
+	env, key := budgetEnv(t, 60)
 	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
-	if _, err := seed.Run(ctx, env.Client, seed.Options{Organization: "Budget", Conversations: 60, Messages: 6, Seed: 7}); err != nil {
-		t.Fatal(err)
-	}
-	key := env.Key(t, "Budget", false)
-	env.WarmKey(t, key)
 	all, err := env.Client.Conversation.Query().Order(conversation.ByID()).IDs(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -98,7 +97,7 @@ func (w walker) field(f *ast.Field, depth int) error {
 			return fmt.Errorf("%s.%s: must be between 0 and %d, got %d", f.Alias, name, MaxPageSize, n)
 		}
 	}
-	if nestedConnection(f) && args["first"] == nil && args["last"] == nil && selectsAny(f.SelectionSet, "edges") {
+	if nestedConnection(f) && args["first"] == nil && args["last"] == nil && w.selects(f.SelectionSet, "edges") {
 		// Root connections default to DefaultPageSize; a nested one would
 		// return every row (all of an agent's conversations), so it must
 		// say how many it wants. Without edges it loads no rows: totalCount is
@@ -126,23 +125,12 @@ func nestedConnection(f *ast.Field) bool {
 	return strings.HasSuffix(f.Definition.Type.Name(), "Connection")
 }
 
-// selectsAny reports whether set selects a field with one of the names,
-// directly or through fragments.
-func selectsAny(set ast.SelectionSet, names ...string) bool {
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if slices.Contains(names, s.Name) {
-				return true
-			}
-		case *ast.InlineFragment:
-			if selectsAny(s.SelectionSet, names...) {
-				return true
-			}
-		case *ast.FragmentSpread:
-			if s.Definition != nil && selectsAny(s.Definition.SelectionSet, names...) {
-				return true
-			}
+// selects reports whether set selects the field name, directly or through
+// fragments, as gqlgen will execute it (@skip and @include applied).
+func (w walker) selects(set ast.SelectionSet, name string) bool {
+	for _, f := range graphql.CollectFields(w.oc, set, nil) {
+		if f.Name == name {
+			return true
 		}
 	}
 	return false

@@ -1,7 +1,6 @@
 package rest_test
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -32,11 +31,9 @@ type planRequest struct {
 // fails on a full table scan, or on a sort of the main list query, which
 // the indexes in ent/schema should make unnecessary.
 //
-// On SQLite it reads EXPLAIN QUERY PLAN. On PostgreSQL, whose planner
-// rightly prefers sequential scans and sorts for the test's tiny tables, it
-// reads EXPLAIN with enable_seqscan and enable_sort off, in a transaction
-// that is rolled back: a "Seq Scan" or "Sort" node left in such a plan is
-// one that no index could avoid.
+// The plans come from testenv's Explain, which on PostgreSQL prices
+// sequential scans and sorts out: a "Seq Scan" or "Sort" node left in such
+// a plan is one that no index could avoid.
 //
 // Plans are checked twice: as the database comes, without statistics, and
 // after database.RefreshStats, as the server runs.
@@ -104,10 +101,6 @@ func TestQueryPlans(t *testing.T) {
 		planRequest{"GraphQL messages(first: 5)", gql(`{ conversations(first: 10) { edges { node { id messages(first: 5) { totalCount edges { node { id content } } } } } } }`), "conversations"},
 	)
 
-	explain := explainSQLite
-	if env.DB.Dialect == dialect.Postgres {
-		explain = explainPostgres
-	}
 	tables := tableNames(t, env)
 	check := func(t *testing.T) {
 		checked := 0
@@ -121,7 +114,7 @@ func TestQueryPlans(t *testing.T) {
 					continue
 				}
 				selects++
-				plan, err := explain(t.Context(), env, st)
+				plan, err := env.Explain(t.Context(), st.Query, st.Args...)
 				if err != nil {
 					t.Errorf("%s: explaining %s %v: %v", r.name, st.Query, st.Args, err)
 					continue
@@ -192,54 +185,6 @@ func tableNames(t *testing.T, env *testenv.Env) map[string]bool {
 		}
 	}
 	return names
-}
-
-// explainSQLite returns the detail column of EXPLAIN QUERY PLAN.
-func explainSQLite(ctx context.Context, env *testenv.Env, st testenv.Statement) ([]string, error) {
-	rows, err := env.DB.SQL.QueryContext(ctx, "EXPLAIN QUERY PLAN "+st.Query, st.Args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, notused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-			return nil, err
-		}
-		plan = append(plan, detail)
-	}
-	return plan, rows.Err()
-}
-
-// explainPostgres returns the lines of EXPLAIN with sequential scans and
-// sorts priced out, so that the planner uses any index that can serve.
-func explainPostgres(ctx context.Context, env *testenv.Env, st testenv.Statement) ([]string, error) {
-	tx, err := env.DB.SQL.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	for _, set := range []string{"SET LOCAL enable_seqscan = off", "SET LOCAL enable_sort = off", "SET LOCAL jit = off"} {
-		if _, err := tx.ExecContext(ctx, set); err != nil {
-			return nil, err
-		}
-	}
-	rows, err := tx.QueryContext(ctx, "EXPLAIN "+st.Query, st.Args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			return nil, err
-		}
-		plan = append(plan, line)
-	}
-	return plan, rows.Err()
 }
 
 var (

@@ -66,7 +66,7 @@ func New(client *ent.Client, opts Options) *Loaders {
 			dataloader.WithBatchCapacity[uuid.UUID, []*ent.Message](opts.BatchCapacity),
 		),
 		transcripts: batch,
-		capacity:    max(opts.BatchCapacity, 1),
+		capacity:    opts.BatchCapacity,
 	}
 }
 
@@ -76,7 +76,14 @@ func New(client *ent.Client, opts Options) *Loaders {
 // result cached. A failed batch primes nothing: the Loads then run their own
 // batch and report its error on the field that asked.
 func (l *Loaders) PrimeTranscripts(ctx context.Context, ids []uuid.UUID) {
-	for chunk := range slices.Chunk(ids, l.capacity) {
+	if len(ids) == 0 {
+		return
+	}
+	size := l.capacity
+	if size <= 0 { // no capacity: one batch, as in dataloader
+		size = len(ids)
+	}
+	for chunk := range slices.Chunk(ids, size) {
 		results := l.transcripts(ctx, chunk)
 		for i, id := range chunk {
 			if results[i].Error == nil {

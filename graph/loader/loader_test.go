@@ -176,3 +176,15 @@ func BenchmarkTranscriptLoader(b *testing.B) {
 		}
 	}
 }
+
+// A capacity of 0 means no bound, as in dataloader: priming is one query.
+func TestPrimeWithoutCapacityIsOneQuery(t *testing.T) {
+	f := newFixture(t, "Unbounded", 20)
+	l := loader.New(f.env.Client, loader.Options{})
+	f.env.Queries.Reset()
+	l.PrimeTranscripts(f.ctx, f.ids)
+	l.PrimeTranscripts(f.ctx, nil)
+	if n := f.env.Queries.Count(); n != 1 {
+		t.Fatalf("priming 20 conversations without a capacity took %d statements, want 1: %q", n, f.env.Queries.Statements())
+	}
+}

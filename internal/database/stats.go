@@ -33,19 +33,31 @@ func RefreshStats(ctx context.Context, db *DB) error {
 	return nil
 }
 
-// KeepStatsFresh runs RefreshStats every interval until ctx ends. Failures
-// are logged: stale statistics make queries slower, never wrong.
-func KeepStatsFresh(ctx context.Context, db *DB, interval time.Duration, logger *slog.Logger) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if err := RefreshStats(ctx, db); err != nil && ctx.Err() == nil {
-				logger.WarnContext(ctx, "planner statistics not refreshed", "error", err)
+// KeepStatsFresh keeps SQLite's statistics current for a long-running
+// server: it refreshes them now, then every interval until ctx ends.
+// PostgreSQL needs nothing (autovacuum analyses changed tables). Failures
+// after the first are logged: stale statistics make queries slower, never
+// wrong.
+func KeepStatsFresh(ctx context.Context, db *DB, interval time.Duration, logger *slog.Logger) error {
+	if db.Dialect != dialect.SQLite {
+		return nil
+	}
+	if err := RefreshStats(ctx, db); err != nil {
+		return err
+	}
+	go func() {
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if err := RefreshStats(ctx, db); err != nil && ctx.Err() == nil {
+					logger.WarnContext(ctx, "planner statistics not refreshed", "error", err)
+				}
 			}
 		}
-	}
+	}()
+	return nil
 }

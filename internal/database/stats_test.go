@@ -46,28 +46,15 @@ func TestRefreshStatsLetsPrimaryKeyLookupsWin(t *testing.T) {
 		return
 	}
 	placeholders := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
-	query := fmt.Sprintf("EXPLAIN QUERY PLAN SELECT * FROM %s WHERE %s IN (%s) AND %s = ? AND %s = ?",
+	query := fmt.Sprintf("SELECT * FROM %s WHERE %s IN (%s) AND %s = ? AND %s = ?",
 		participant.Table, participant.FieldID, placeholders, participant.FieldOrganizationID, participant.FieldLivemode)
 	args := []any{}
 	for _, id := range ids {
 		args = append(args, id.String())
 	}
 	args = append(args, res.Organization.ID.String(), false)
-	rows, err := env.DB.SQL.Query(query, args...)
+	plan, err := env.Explain(context.Background(), query, args...)
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
 	if len(plan) != 1 || !strings.Contains(plan[0], "sqlite_autoindex_participants_1 (id=?)") {
