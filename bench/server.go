@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,10 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/procfs"
 )
 
 const (
@@ -172,19 +172,16 @@ func (s *server) sqlStatements(ctx context.Context, client *http.Client) (float6
 		return 0, fmt.Errorf("reading metrics: %w", err)
 	}
 	const name = "parley_sql_statements_total"
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	for sc.Scan() {
-		value, ok := strings.CutPrefix(sc.Text(), name+" ")
-		if !ok {
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if err != nil {
-			return 0, fmt.Errorf("parsing %s: %w", name, err)
-		}
-		return v, nil
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		return 0, fmt.Errorf("parsing metrics: %w", err)
 	}
-	return 0, fmt.Errorf("%s is missing from /metrics", name)
+	family := families[name]
+	if family == nil || len(family.GetMetric()) != 1 {
+		return 0, fmt.Errorf("%s is missing from /metrics", name)
+	}
+	return family.GetMetric()[0].GetCounter().GetValue(), nil
 }
 
 // cpuProfile saves a CPU profile of the given length to path.
@@ -213,20 +210,13 @@ func (s *server) resetPeakRSS() error {
 // peakRSS returns the process's peak resident set size in bytes (VmHWM).
 // Linux only.
 func (s *server) peakRSS() (int64, error) {
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.pid()))
+	proc, err := procfs.NewProc(s.pid())
 	if err != nil {
 		return 0, fmt.Errorf("reading peak RSS: %w", err)
 	}
-	for line := range strings.Lines(string(status)) {
-		value, ok := strings.CutPrefix(line, "VmHWM:")
-		if !ok {
-			continue
-		}
-		kib, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(value), "kB")), 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("parsing VmHWM %q: %w", value, err)
-		}
-		return kib * 1024, nil
+	status, err := proc.NewStatus()
+	if err != nil {
+		return 0, fmt.Errorf("reading peak RSS: %w", err)
 	}
-	return 0, errors.New("no VmHWM in /proc status")
+	return int64(status.VmHWM), nil
 }
