@@ -72,7 +72,7 @@ func (i *UpdateAgentInput) Mutate(m *AgentMutation) {
 		m.SetAvailableModes(v)
 	}
 	if i.AppendAvailableModes != nil {
-		m.AppendAvailableModes(i.AvailableModes)
+		m.AppendAvailableModes(i.AppendAvailableModes)
 	}
 	if i.ClearDefaultMode {
 		m.ClearDefaultMode()
@@ -152,7 +152,7 @@ func (i *UpdateConversationInput) Mutate(m *ConversationMutation) {
 		m.SetPathTaken(v)
 	}
 	if i.AppendPathTaken != nil {
-		m.AppendPathTaken(i.PathTaken)
+		m.AppendPathTaken(i.AppendPathTaken)
 	}
 	if i.ClearParticipant {
 		m.ClearParticipant()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent/agent"
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/ent/message"
@@ -169,9 +170,9 @@ func TestNodesQueryBudget(t *testing.T) {
 
 // budgetEnv starts a server over a seeded organization and returns a warm
 // test key for it, so that counts see only the requests themselves.
-func budgetEnv(t *testing.T, conversations int) (*testenv.Env, string) {
+func budgetEnv(t *testing.T, conversations int) (*apitest.Env, string) {
 	t.Helper()
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	sys := privacy.DecisionContext(context.Background(), privacy.Allow)
 	if _, err := seed.Run(sys, env.Client, seed.Options{Organization: "Budget", Conversations: conversations, Messages: 6, Seed: 7}); err != nil {
 		t.Fatal(err)

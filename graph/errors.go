@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -89,12 +90,21 @@ func classify(err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
 // emptyWhere reports a `where` input with an empty object nested in not,
 // and or or ({"or": [{}]}), which entgql rejects as it builds the predicate.
 func emptyWhere(err error) bool {
-	for _, empty := range []error{ent.ErrEmptyAgentWhereInput, ent.ErrEmptyConversationWhereInput, ent.ErrEmptyMessageWhereInput, ent.ErrEmptyParticipantWhereInput} {
+	for _, empty := range emptyWhereErrors {
 		if errors.Is(err, empty) {
 			return true
 		}
 	}
 	return false
+}
+
+// emptyWhereErrors are the errors of every generated where input;
+// TestEmptyWhereErrorsAreComplete fails when the schema grows one more.
+var emptyWhereErrors = []error{
+	ent.ErrEmptyAgentWhereInput,
+	ent.ErrEmptyConversationWhereInput,
+	ent.ErrEmptyMessageWhereInput,
+	ent.ErrEmptyParticipantWhereInput,
 }
 
 // validationMessage rewrites ent's `validator failed for field "Agent.name":
@@ -121,7 +131,7 @@ func graphqlName(column string) string {
 // recoverPanic logs a resolver panic and answers with an internal error.
 func recoverPanic(logger *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
-		logger.ErrorContext(ctx, "graphql resolver panicked", "panic", p, "stack", stack())
+		logger.ErrorContext(ctx, "graphql resolver panicked", "panic", p, "stack", string(debug.Stack()))
 		return &resolverError{err: fmt.Errorf("panic: %v", p)}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent/privacy"
 	"github.com/parleyhq/parley/internal/seed"
 	"github.com/parleyhq/parley/internal/testenv"
@@ -30,7 +31,7 @@ func acceptable(res testenv.Response) bool {
 // FuzzCursors sends arbitrary strings as after/before cursors, with each
 // ordering.
 func FuzzCursors(f *testing.F) {
-	env := testenv.Start(f)
+	env := apitest.Start(f)
 	if _, err := seed.Run(privacy.DecisionContext(context.Background(), privacy.Allow), env.Client, seed.Options{Organization: "Fuzz", Conversations: 12, Messages: 2}); err != nil {
 		f.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func FuzzCursors(f *testing.F) {
 
 // FuzzWhere sends arbitrary JSON as a conversations `where` filter.
 func FuzzWhere(f *testing.F) {
-	env := testenv.Start(f)
+	env := apitest.Start(f)
 	if _, err := seed.Run(privacy.DecisionContext(context.Background(), privacy.Allow), env.Client, seed.Options{Organization: "Fuzz", Conversations: 12, Messages: 2}); err != nil {
 		f.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func FuzzWhere(f *testing.F) {
 // the counters move by exactly that much, or the call is rejected and
 // nothing changes.
 func FuzzAppendMessages(f *testing.F) {
-	env := testenv.Start(f)
+	env := apitest.Start(f)
 	key := env.Key(f, "Fuzz", false)
 	agentID := newAgent(f, env, key, "Fuzzer")
 	conv := newConversation(f, env, key, agentID)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/internal/testenv"
 )
 
@@ -25,13 +26,13 @@ const appendMessages = `mutation($id: ID!, $messages: [AppendMessageInput!]!) {
 const setStatus = `mutation($id: ID!, $status: ConversationStatus!) { setConversationStatus(id: $id, status: $status) { id status startedAt completedAt } }`
 
 // newAgent creates an agent through the API and returns its ID.
-func newAgent(t testing.TB, env *testenv.Env, key, name string) string {
+func newAgent(t testing.TB, env *apitest.Env, key, name string) string {
 	t.Helper()
 	data := env.MustGraphQL(t, key, createAgent, map[string]any{"input": map[string]any{"name": name, "availableModes": []string{"voice", "text"}, "defaultMode": "voice"}})
 	return testenv.Get(data, "createAgent", "id").(string)
 }
 
-func newConversation(t testing.TB, env *testenv.Env, key, agentID string) string {
+func newConversation(t testing.TB, env *apitest.Env, key, agentID string) string {
 	t.Helper()
 	data := env.MustGraphQL(t, key, startConversation, map[string]any{"input": map[string]any{"agentID": agentID}})
 	return testenv.Get(data, "startConversation", "id").(string)
@@ -49,7 +50,7 @@ func onlyError(t *testing.T, res testenv.Response, code string) testenv.GraphQLE
 }
 
 func TestAuthentication(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 	const q = `{ viewer { livemode organization { name } } }`
 
@@ -82,7 +83,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestAgentAndParticipantMutations(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 
 	data := env.MustGraphQL(t, key, createAgent, map[string]any{"input": map[string]any{
@@ -131,7 +132,7 @@ func TestAgentAndParticipantMutations(t *testing.T) {
 }
 
 func TestConversationLifecycle(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 	agentID := newAgent(t, env, key, "Interviewer")
 
@@ -211,7 +212,7 @@ func TestConversationLifecycle(t *testing.T) {
 }
 
 func TestErrorsHideInternals(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 	res := env.GraphQL(t, key, `{ conversations(first: 1000) { totalCount } }`, nil)
 	onlyError(t, res, "invalid_request")
@@ -233,26 +234,16 @@ func TestErrorsHideInternals(t *testing.T) {
 // A body that is not a GraphQL request is the caller's mistake: 4xx with
 // invalid_request, and nothing logged as a server failure.
 func TestMalformedRequestBodies(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 	for _, body := range []string{`{`, `[]`, `{"query": 5}`, `{"query":"{ viewer { livemode } }","variables":"x"}`, `not json`} {
-		req, err := http.NewRequest(http.MethodPost, env.Server.URL+"/graphql", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+key)
-		res, err := env.Server.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := env.Send(t, http.MethodPost, key, "/graphql", strings.NewReader(body), http.Header{"Content-Type": {"application/json"}})
 		var out struct {
 			Errors []testenv.GraphQLError `json:"errors"`
 		}
-		err = json.NewDecoder(res.Body).Decode(&out)
-		res.Body.Close()
-		if err != nil || res.StatusCode < 400 || res.StatusCode >= 500 || len(out.Errors) == 0 || out.Errors[0].Code() != "invalid_request" {
-			t.Errorf("body %q: status %d, errors %+v, decode error %v", body, res.StatusCode, out.Errors, err)
+		err := json.Unmarshal(res.Body, &out)
+		if err != nil || res.Status < 400 || res.Status >= 500 || len(out.Errors) == 0 || out.Errors[0].Code() != "invalid_request" {
+			t.Errorf("body %q: status %d, errors %+v, decode error %v", body, res.Status, out.Errors, err)
 		}
 	}
 	if strings.Contains(env.Logs.String(), `"level":"ERROR"`) {
@@ -263,7 +254,7 @@ func TestMalformedRequestBodies(t *testing.T) {
 // An empty object nested in not/and/or is a mistake in the request, not a
 // server failure; an empty top-level where is no filter at all.
 func TestEmptyNestedWhereIsInvalid(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 	for _, where := range []string{`{or: [{}]}`, `{and: [{}, {status: pending}]}`, `{not: {}}`, `{hasMessagesWith: [{or: [{}]}]}`} {
 		res := env.GraphQL(t, key, `{ conversations(where: `+where+`) { edges { node { id } } } }`, nil)

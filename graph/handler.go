@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"log/slog"
-	"runtime/debug"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -17,19 +16,25 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/graph/generated"
+	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/observe"
+	"github.com/parleyhq/parley/internal/tenant"
 )
 
-// Options configure the GraphQL server.
+// Options configure the GraphQL handler and executor.
 type Options struct {
 	// Introspection enables the introspection queries GraphiQL relies on.
 	Introspection bool
+	// Loader tunes the dataloaders each operation gets.
+	Loader loader.Options
 }
 
-// NewServer returns the GraphQL HTTP handler: POST and GET transports, a
+// NewHandler returns the GraphQL HTTP handler: POST and GET transports, a
 // parsed-query cache, one transaction per mutation, and an error presenter
-// that shows callers only what they can act on.
-func NewServer(client *ent.Client, logger *slog.Logger, opts Options) *handler.Server {
+// that shows callers only what they can act on. Requests must carry a
+// viewer in their context (the API key middleware puts it there).
+func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) *handler.Server {
 	srv := handler.New(schema(client))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -38,21 +43,22 @@ func NewServer(client *ent.Client, logger *slog.Logger, opts Options) *handler.S
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	configure(srv, client, logger)
+	configure(srv, client, logger, opts)
 	return srv
 }
 
 // NewExecutor returns an executor of the same schema, with the same
-// extensions, error presenter and recovery as the HTTP handler, for running
-// fixed operations in process (the REST API does).
-func NewExecutor(client *ent.Client, logger *slog.Logger) *executor.Executor {
+// extensions, per-operation state, error presenter and recovery as the
+// HTTP handler, for running fixed operations in process (the REST API
+// does).
+func NewExecutor(client *ent.Client, logger *slog.Logger, opts Options) *executor.Executor {
 	exec := executor.New(schema(client))
-	configure(exec, client, logger)
+	configure(exec, client, logger, opts)
 	return exec
 }
 
 func schema(client *ent.Client) graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client}, Complexity: complexity()})
+	return generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{client: client}, Complexity: complexity()})
 }
 
 // configurable is what handler.Server and executor.Executor have in common.
@@ -60,23 +66,19 @@ type configurable interface {
 	Use(graphql.HandlerExtension)
 	AroundFields(graphql.FieldMiddleware)
 	AroundOperations(graphql.OperationMiddleware)
+	AroundResponses(graphql.ResponseMiddleware)
 	SetQueryCache(graphql.Cache[*ast.QueryDocument])
 	SetErrorPresenter(graphql.ErrorPresenterFunc)
 	SetRecoverFunc(graphql.RecoverFunc)
 }
 
-func configure(c configurable, client *ent.Client, logger *slog.Logger) {
+func configure(c configurable, client *ent.Client, logger *slog.Logger, opts Options) {
 	c.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	c.Use(limitsExtension{limits: DefaultLimits})
 	c.Use(extension.FixedComplexityLimit(DefaultLimits.MaxComplexity))
 	c.Use(transactioner{entgql.Transactioner{TxOpener: client}})
-	c.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		if op := graphql.GetOperationContext(ctx).Operation; op != nil {
-			observe.SetOperation(ctx, op.Name)
-			trace.SpanFromContext(ctx).SetAttributes(attribute.String("graphql.operation.name", op.Name))
-		}
-		return next(ctx)
-	})
+	c.AroundOperations(nameOperation)
+	c.AroundResponses(operationState(client, opts.Loader))
 	c.AroundFields(markResolverErrors)
 	c.AroundFields(traceResolvers)
 	c.AroundFields(primeTranscripts)
@@ -84,7 +86,26 @@ func configure(c configurable, client *ent.Client, logger *slog.Logger) {
 	c.SetRecoverFunc(recoverPanic(logger))
 }
 
-func stack() string { return string(debug.Stack()) }
+// operationState gives every response its own dataloaders and its own memo
+// of the rows tenancy checks proved visible. A query or mutation has one
+// response; a subscription has one per event, so a connection that stays
+// open for hours never reads through stale caches.
+func operationState(client *ent.Client, opts loader.Options) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		ctx = loader.NewContext(ctx, loader.New(client, opts))
+		ctx = tenant.WithReferenceCache(ctx)
+		return next(ctx)
+	}
+}
+
+// nameOperation names the operation in the access log, metrics and trace.
+func nameOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if op := graphql.GetOperationContext(ctx).Operation; op != nil {
+		observe.SetOperation(ctx, op.Name)
+		trace.SpanFromContext(ctx).SetAttributes(attribute.String("graphql.operation.name", op.Name))
+	}
+	return next(ctx)
+}
 
 // traceResolvers makes a span of every resolver call (not of plain struct
 // fields) when the request is traced.

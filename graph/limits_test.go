@@ -9,8 +9,8 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/internal/gid"
-	"github.com/parleyhq/parley/internal/testenv"
 )
 
 func cursor(t *testing.T, value any) string {
@@ -23,7 +23,7 @@ func cursor(t *testing.T, value any) string {
 // Abusive or malformed operations are rejected with invalid_request before
 // any resolver runs: the only SQL is the API key lookup.
 func TestLimitsRejectBeforeSQL(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 	env.WarmKey(t, key)
 

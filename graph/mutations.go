@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/parleyhq/parley/ent/message"
 	"github.com/parleyhq/parley/graph/model"
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/lifecycle"
 )
 
@@ -28,9 +28,6 @@ func (r *Resolver) tx(ctx context.Context) *ent.Client {
 	}
 	return r.client
 }
-
-// now is the server clock at the precision both databases store.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // connectionCodeAlphabet leaves out look-alike characters (0/O, 1/I/L).
 const connectionCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -61,7 +58,7 @@ func appendMessages(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []*
 	if !lifecycle.AcceptsMessages(conv.Status) {
 		return nil, apperr.Invalidf("conversation %s is %s: only pending and in_progress conversations accept messages", id, conv.Status)
 	}
-	at := now()
+	at := dbtime.Now()
 	turns := 0
 	for i, in := range inputs {
 		if in.Content == "" {
@@ -78,7 +75,7 @@ func appendMessages(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []*
 	if conv.Status == conversation.StatusPending {
 		started := at
 		if first := inputs[0].CreatedAt; first != nil {
-			started = first.UTC().Truncate(time.Microsecond)
+			started = dbtime.Of(*first)
 		}
 		update.SetStatus(conversation.StatusInProgress).SetStartedAt(started)
 	}
@@ -94,7 +91,7 @@ func appendMessages(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []*
 	for i, in := range inputs {
 		createdAt := at
 		if in.CreatedAt != nil {
-			createdAt = in.CreatedAt.UTC().Truncate(time.Microsecond)
+			createdAt = dbtime.Of(*in.CreatedAt)
 		}
 		builders[i] = c.Message.Create().
 			SetConversationID(id).
@@ -122,7 +119,7 @@ func setStatus(ctx context.Context, c *ent.Client, id uuid.UUID, to conversation
 		return nil, apperr.Invalidf("status: a %s conversation cannot become %s (allowed: %s)", conv.Status, to, describe(lifecycle.Next(conv.Status)))
 	}
 	update := c.Conversation.UpdateOneID(id).Where(conversation.StatusEQ(conv.Status)).SetStatus(to)
-	started, completed := lifecycle.Stamps(to, now())
+	started, completed := lifecycle.Stamps(to, dbtime.Now())
 	if started != nil && conv.StartedAt == nil {
 		update.SetStartedAt(*started)
 	}

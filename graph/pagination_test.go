@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/ent/organization"
 	"github.com/parleyhq/parley/ent/privacy"
@@ -33,7 +34,7 @@ const pageInfoFields = `totalCount pageInfo { hasNextPage hasPreviousPage startC
 const pageFieldsNoTotal = `pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } }`
 
 // fetchPage runs query and decodes the connection found at path.
-func fetchPage(t *testing.T, env *testenv.Env, key, query string, vars map[string]any, path ...any) connPage {
+func fetchPage(t *testing.T, env *apitest.Env, key, query string, vars map[string]any, path ...any) connPage {
 	t.Helper()
 	data := env.MustGraphQL(t, key, query, vars)
 	conn := testenv.Get(data, path...)
@@ -53,7 +54,7 @@ func fetchPage(t *testing.T, env *testenv.Env, key, query string, vars map[strin
 
 // connWalk pages through one ordering of a connection.
 type connWalk struct {
-	env   *testenv.Env
+	env   *apitest.Env
 	key   string
 	query string // takes $first, $after, $last, $before and whatever vars holds; %s is the connection's selection
 	vars  map[string]any
@@ -241,7 +242,7 @@ func systemContext() context.Context {
 	return privacy.DecisionContext(context.Background(), privacy.Allow)
 }
 
-func orgID(t *testing.T, env *testenv.Env, name string) uuid.UUID {
+func orgID(t *testing.T, env *apitest.Env, name string) uuid.UUID {
 	t.Helper()
 	org, err := env.Client.Organization.Query().Where(organization.Name(name)).Only(systemContext())
 	if err != nil {
@@ -255,7 +256,7 @@ const conversationsPage = `query($first: Int, $after: Cursor, $last: Int, $befor
 }`
 
 func TestPaginationConversations(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 	env.Key(t, "Acme", true)
 	env.Key(t, "Globex", false)
@@ -376,7 +377,7 @@ const agentsPage = `query($first: Int, $after: Cursor, $last: Int, $before: Curs
 }`
 
 func TestPaginationAgents(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 	ctx := systemContext()
 	acme := orgID(t, env, "Acme")
@@ -444,7 +445,7 @@ const messagesPage = `query($id: ID!, $first: Int, $after: Cursor, $last: Int, $
 }`
 
 func TestPaginationMessages(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 	agentID := newAgent(t, env, key, "Interviewer")
 
@@ -523,7 +524,7 @@ func TestPaginationMessages(t *testing.T) {
 // TestPaginationTurnCountZero pages by TURN_COUNT across conversations with
 // no turns yet (every pending conversation).
 func TestPaginationTurnCountZero(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 	ctx := systemContext()
 	acme := orgID(t, env, "Acme")

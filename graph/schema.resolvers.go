@@ -13,6 +13,7 @@ import (
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/agent"
 	"github.com/parleyhq/parley/ent/conversation"
+	"github.com/parleyhq/parley/graph/generated"
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/graph/model"
 	"github.com/parleyhq/parley/internal/apperr"
@@ -31,14 +32,7 @@ func (r *mutationResolver) CreateAgent(ctx context.Context, input ent.CreateAgen
 
 // UpdateAgent is the resolver for the updateAgent field.
 func (r *mutationResolver) UpdateAgent(ctx context.Context, id uuid.UUID, input ent.UpdateAgentInput) (*ent.Agent, error) {
-	update := r.tx(ctx).Agent.UpdateOneID(id)
-	// entgql's generated SetInput appends the wrong list for append inputs
-	// (it passes AvailableModes), so appends are applied here instead.
-	if input.AppendAvailableModes != nil {
-		update.AppendAvailableModes(input.AppendAvailableModes)
-		input.AppendAvailableModes = nil
-	}
-	return update.SetInput(input).Save(ctx)
+	return r.tx(ctx).Agent.UpdateOneID(id).SetInput(input).Save(ctx)
 }
 
 // CreateParticipant is the resolver for the createParticipant field.
@@ -62,13 +56,7 @@ func (r *mutationResolver) StartConversation(ctx context.Context, input ent.Crea
 
 // UpdateConversation is the resolver for the updateConversation field.
 func (r *mutationResolver) UpdateConversation(ctx context.Context, id uuid.UUID, input ent.UpdateConversationInput) (*ent.Conversation, error) {
-	update := r.tx(ctx).Conversation.UpdateOneID(id)
-	// See UpdateAgent: append inputs are applied here, not by SetInput.
-	if input.AppendPathTaken != nil {
-		update.AppendPathTaken(input.AppendPathTaken)
-		input.AppendPathTaken = nil
-	}
-	return update.SetInput(input).Save(ctx)
+	return r.tx(ctx).Conversation.UpdateOneID(id).SetInput(input).Save(ctx)
 }
 
 // AppendMessages is the resolver for the appendMessages field.
@@ -112,7 +100,7 @@ func (r *queryResolver) Agent(ctx context.Context, id uuid.UUID) (*ent.Agent, er
 	return q.Only(ctx)
 }
 
-// Mutation returns MutationResolver implementation.
-func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+// Mutation returns generated.MutationResolver implementation.
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 type mutationResolver struct{ *Resolver }

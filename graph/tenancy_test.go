@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/message"
 	"github.com/parleyhq/parley/ent/privacy"
@@ -53,7 +54,7 @@ const tnCreateParticipant = `mutation($input: CreateParticipantInput!) { createP
 
 // seedTenant creates, with key, two agents, two participants and three
 // conversations (two of them with messages, one completed).
-func seedTenant(t *testing.T, env *testenv.Env, label, orgName, key string, live bool) *tenantRows {
+func seedTenant(t *testing.T, env *apitest.Env, label, orgName, key string, live bool) *tenantRows {
 	t.Helper()
 	r := &tenantRows{
 		label: label, key: key, orgName: orgName, live: live,
@@ -143,7 +144,7 @@ const tenancySnapshot = `{
   } } }
 }`
 
-func snapshot(t *testing.T, env *testenv.Env, key string) map[string]any {
+func snapshot(t *testing.T, env *apitest.Env, key string) map[string]any {
 	t.Helper()
 	return env.MustGraphQL(t, key, tenancySnapshot, nil)
 }
@@ -269,7 +270,7 @@ func checkOwnView(t *testing.T, r *tenantRows, snap map[string]any) {
 
 // missingLike returns a well-formed ID with the same type tag as id (only
 // its last 12 hex digits differ) that names no row in any table.
-func missingLike(t *testing.T, env *testenv.Env, id string) string {
+func missingLike(t *testing.T, env *apitest.Env, id string) string {
 	t.Helper()
 	existing := allIDs(t, env)
 	for {
@@ -282,7 +283,7 @@ func missingLike(t *testing.T, env *testenv.Env, id string) string {
 }
 
 // allIDs returns the ID of every row in the database.
-func allIDs(t *testing.T, env *testenv.Env) map[string]bool {
+func allIDs(t *testing.T, env *apitest.Env) map[string]bool {
 	t.Helper()
 	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
 	ids := map[string]bool{}
@@ -363,7 +364,7 @@ func idKinds(rs []*tenantRows) map[string]string {
 }
 
 func TestTenantIsolation(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	aTest := seedTenant(t, env, "A test", "Acme", env.Key(t, "Acme", false), false)
 	aLive := seedTenant(t, env, "A live", "Acme", env.Key(t, "Acme", true), true)
 	bTest := seedTenant(t, env, "B test", "Globex", env.Key(t, "Globex", false), false)

@@ -10,8 +10,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/agent"
+	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/gid"
 	"github.com/parleyhq/parley/internal/seed"
 	"github.com/parleyhq/parley/internal/testenv"
@@ -20,7 +22,7 @@ import (
 // budgetData is a seeded organization with an API key, plus conversations
 // written through the API with a participant and few or many messages.
 type budgetData struct {
-	env      *testenv.Env
+	env      *apitest.Env
 	key      string
 	org      uuid.UUID
 	few      string // conversation with a participant and 2 messages
@@ -34,7 +36,7 @@ const manyMessages = 300
 
 func newBudgetData(t testing.TB) *budgetData {
 	t.Helper()
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	res, err := seed.Run(sys(), env.Client, seed.Options{Organization: "Budget", Conversations: 120, Messages: 6, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +46,7 @@ func newBudgetData(t testing.TB) *budgetData {
 
 	// The seed makes six agents; a page of 100 needs more.
 	builders := make([]*ent.AgentCreate, 110)
-	base := time.Now().UTC().Add(-time.Hour).Truncate(time.Microsecond)
+	base := dbtime.Of(time.Now().Add(-time.Hour))
 	for i := range builders {
 		at := base.Add(time.Duration(i) * time.Second)
 		builders[i] = env.Client.Agent.Create().

@@ -7,14 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent/conversation"
-	"github.com/parleyhq/parley/internal/testenv"
 )
 
 // FuzzListParameters sends arbitrary query strings to the list endpoints.
 // Every answer is a 200 page or a 400 envelope, never a server error.
 func FuzzListParameters(f *testing.F) {
-	env := testenv.Start(f)
+	env := apitest.Start(f)
 	tn := newTenant(f, env, "Fuzz", false)
 	agent := tn.agent(f, "Fuzzer", time.Now().Add(-time.Hour))
 	for i := range 5 {
@@ -61,7 +61,7 @@ func FuzzListParameters(f *testing.F) {
 
 // FuzzPathIDs sends arbitrary path segments as object IDs.
 func FuzzPathIDs(f *testing.F) {
-	env := testenv.Start(f)
+	env := apitest.Start(f)
 	tn := newTenant(f, env, "Fuzz", false)
 	agent := tn.agent(f, "Fuzzer", time.Now())
 	conv := tn.conversation(f, agent.ID, conversation.StatusPending, time.Now())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/ent/organization"
@@ -26,40 +27,16 @@ import (
 )
 
 // response is a raw HTTP answer.
-type response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
-
-func (r response) String() string {
-	return fmt.Sprintf("HTTP %d %s %s", r.Status, r.Header.Get("Content-Type"), r.Body)
-}
+type response = testenv.HTTPResponse
 
 // send makes one request to the test server, with key as Bearer token
 // unless key is empty, and reads the whole answer.
-func send(t testing.TB, env *testenv.Env, method, key, target string) response {
+func send(t testing.TB, env *apitest.Env, method, key, target string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, env.Server.URL+target, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	res, err := env.Server.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{Status: res.StatusCode, Header: res.Header, Body: body}
+	return env.Send(t, method, key, target, nil, nil)
 }
 
-func get(t testing.TB, env *testenv.Env, key, target string) response {
+func get(t testing.TB, env *apitest.Env, key, target string) response {
 	t.Helper()
 	return send(t, env, http.MethodGet, key, target)
 }
@@ -242,7 +219,7 @@ func object(fields map[string]shape) shape {
 	}
 }
 
-// The documented REST objects (SPEC section 2).
+// The documented REST objects, as the OpenAPI document (openapi.json) and the README describe them.
 var (
 	nullString          = nullable(isString)
 	participantProfile  = object(map[string]shape{"id": isUUID, "email": nullString, "first_name": nullString, "last_name": nullString, "organization_name": nullString, "organization_domain": nullString, "avatar_image_url": nullString})
@@ -312,13 +289,13 @@ func sys() context.Context { return privacy.DecisionContext(context.Background()
 // tenant is an organization and mode with an API key, into which tests
 // insert rows directly.
 type tenant struct {
-	env  *testenv.Env
+	env  *apitest.Env
 	key  string
 	org  uuid.UUID
 	live bool
 }
 
-func newTenant(t testing.TB, env *testenv.Env, orgName string, live bool) *tenant {
+func newTenant(t testing.TB, env *apitest.Env, orgName string, live bool) *tenant {
 	t.Helper()
 	key := env.Key(t, orgName, live)
 	org, err := env.Client.Organization.Query().Where(organization.Name(orgName)).Only(sys())
@@ -362,7 +339,7 @@ func (tn *tenant) conversation(t testing.TB, agentID uuid.UUID, status conversat
 }
 
 // saveConversations inserts builders in batches.
-func saveConversations(t testing.TB, env *testenv.Env, builders []*ent.ConversationCreate) []*ent.Conversation {
+func saveConversations(t testing.TB, env *apitest.Env, builders []*ent.ConversationCreate) []*ent.Conversation {
 	t.Helper()
 	var out []*ent.Conversation
 	for len(builders) > 0 {

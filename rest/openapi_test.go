@@ -19,11 +19,13 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/parleyhq/parley/api"
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/ent/message"
+	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/gid"
 	"github.com/parleyhq/parley/internal/ratelimit"
-	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/testenv"
 	"github.com/parleyhq/parley/rest"
 )
@@ -36,7 +38,7 @@ type openAPI struct {
 	opts   *openapi3filter.Options
 }
 
-func loadOpenAPI(t testing.TB, env *testenv.Env) *openAPI {
+func loadOpenAPI(t testing.TB, env *apitest.Env) *openAPI {
 	t.Helper()
 	r := get(t, env, "", "/v1/backend/openapi.json") // no key needed
 	if r.Status != http.StatusOK || r.Header.Get("Content-Type") != jsonContentType {
@@ -75,7 +77,7 @@ type exchange struct {
 	res response
 }
 
-func call(t testing.TB, env *testenv.Env, method, key, target string) exchange {
+func call(t testing.TB, env *apitest.Env, method, key, target string) exchange {
 	t.Helper()
 	req, err := http.NewRequest(method, env.Server.URL+target, nil)
 	if err != nil {
@@ -155,13 +157,13 @@ func (o *openAPI) validateAgainst(t testing.TB, response string, body []byte) er
 // endpoint, successes and errors, against the served document, and checks
 // that the document rejects answers that break the contract.
 func TestOpenAPIValidatesRealResponses(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	api := loadOpenAPI(t, env)
 	tn := newTenant(t, env, "Acme", false)
 	other := newTenant(t, env, "Globex", false)
 	live := newTenant(t, env, "Acme", true)
 	key := tn.key
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := dbtime.Now()
 
 	// Data with every optional field both set and unset.
 	minimalAgent := tn.agent(t, "Minimal", now)
@@ -396,7 +398,7 @@ func TestOpenAPIValidatesRealResponses(t *testing.T) {
 // exactly the routes the REST handler serves, and that the parameters it
 // documents are the ones the server checks.
 func TestOpenAPIMatchesRouter(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	api := loadOpenAPI(t, env)
 
 	routes, err := rest.Routes(rest.New(nil, slog.New(slog.DiscardHandler)))
@@ -424,7 +426,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	}
 
 	tn := newTenant(t, env, "Acme", false)
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := dbtime.Now()
 	a := tn.agent(t, "A", now)
 	for i := range 25 {
 		tn.conversation(t, a.ID, allStatuses[i%5], now.Add(-time.Duration(i)*time.Second))
@@ -482,7 +484,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 // TestOpenAPILimits validates real 429 and 413 answers against the
 // document.
 func TestOpenAPILimits(t *testing.T) {
-	env := testenv.StartWith(t, func(c *server.Config) {
+	env := apitest.StartWith(t, func(c *api.Config) {
 		c.RateLimit = ratelimit.New(0.001, 2)
 		c.MaxBodyBytes = 1024
 	})

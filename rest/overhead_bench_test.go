@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent/privacy"
 	"github.com/parleyhq/parley/internal/seed"
-	"github.com/parleyhq/parley/internal/testenv"
 )
 
 // BenchmarkRESTOverhead compares a REST list page with the GraphQL request
@@ -16,7 +16,7 @@ import (
 // adapter costs (parameter checks, decoding the GraphQL result, writing the
 // REST body).
 func BenchmarkRESTOverhead(b *testing.B) {
-	env := testenv.Start(b)
+	env := apitest.Start(b)
 	if _, err := seed.Run(privacy.DecisionContext(context.Background(), privacy.Allow), env.Client, seed.Options{Organization: "Bench", Conversations: 200, Messages: 6}); err != nil {
 		b.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 	_ "time/tzdata" // the zones below exist whatever the system has
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/internal/gid"
@@ -33,7 +34,7 @@ type listPage struct {
 	body       map[string]any
 }
 
-func readPage(t testing.TB, env *testenv.Env, key, path string, params ...string) listPage {
+func readPage(t testing.TB, env *apitest.Env, key, path string, params ...string) listPage {
 	t.Helper()
 	body := ok(t, get(t, env, key, query(path, params...)))
 	hasMore, isBool := testenv.Get(body, "pagination", "has_more").(bool)
@@ -45,7 +46,7 @@ func readPage(t testing.TB, env *testenv.Env, key, path string, params ...string
 
 // walkForward reads a list from its first page, following next_cursor
 // until it is null. between runs after each page, before the next is read.
-func walkForward(t testing.TB, env *testenv.Env, key, path string, filter []string, limit, maxPages int, between func(page listPage)) []listPage {
+func walkForward(t testing.TB, env *apitest.Env, key, path string, filter []string, limit, maxPages int, between func(page listPage)) []listPage {
 	t.Helper()
 	var pages []listPage
 	params := append([]string{"limit", fmt.Sprint(limit)}, filter...)
@@ -72,7 +73,7 @@ func walkForward(t testing.TB, env *testenv.Env, key, path string, filter []stri
 
 // walkBack reads a list backwards from page, following prev_cursor as
 // `before` until it is null, and returns the pages read, nearest first.
-func walkBack(t testing.TB, env *testenv.Env, key, path string, filter []string, limit, maxPages int, from listPage) []listPage {
+func walkBack(t testing.TB, env *apitest.Env, key, path string, filter []string, limit, maxPages int, from listPage) []listPage {
 	t.Helper()
 	var pages []listPage
 	params := append([]string{"limit", fmt.Sprint(limit)}, filter...)
@@ -100,7 +101,7 @@ func concat(pages []listPage) []string {
 // forward to the end and back to the start, and checks that every matching
 // conversation is seen exactly once, in order, and that pages retrace.
 func TestWalk(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	tn := newTenant(t, env, "Acme", false)
 	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	agents := []*ent.Agent{tn.agent(t, "A", base), tn.agent(t, "B", base), tn.agent(t, "C", base)}
@@ -233,7 +234,7 @@ func TestWalkWhileInserting(t *testing.T) {
 		params []string
 	}{{"none", nil}, {"status=completed", []string{"status", "completed"}}} {
 		t.Run(f.name, func(t *testing.T) {
-			env := testenv.Start(t)
+			env := apitest.Start(t)
 			tn := newTenant(t, env, "Acme", false)
 			base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 			a := tn.agent(t, "A", base)
@@ -325,7 +326,7 @@ func TestWalkWhileInserting(t *testing.T) {
 
 // TestAgentWalk pages through agents with tied creation times.
 func TestAgentWalk(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	tn := newTenant(t, env, "Acme", false)
 	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	type row struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/graph"
+	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/seed"
 	"github.com/parleyhq/parley/internal/testenv"
 	"github.com/parleyhq/parley/internal/viewer"
@@ -35,9 +36,9 @@ func TestPanicsAreInternalErrors(t *testing.T) {
 	cases := map[string]func(*slog.Logger) *rest.Handler{
 		// No executor: the handler panics on its first use of it.
 		"handler": func(logger *slog.Logger) *rest.Handler { return rest.New(nil, logger) },
-		// No loaders in the request: the transcript resolver panics.
+		// No database client: the conversation resolver panics.
 		"resolver": func(logger *slog.Logger) *rest.Handler {
-			return rest.New(graph.NewExecutor(env.Client, logger), logger)
+			return rest.New(graph.NewExecutor(nil, logger, graph.Options{Loader: loader.DefaultOptions}), logger)
 		},
 	}
 	for name, newHandler := range cases {

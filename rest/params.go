@@ -3,18 +3,12 @@ package rest
 import (
 	"net/url"
 	"strconv"
-	"time"
 
-	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
 
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/internal/apperr"
-)
-
-const (
-	defaultLimit = 20
-	maxLimit     = 100
+	"github.com/parleyhq/parley/internal/paging"
 )
 
 // page is a validated list request: how many items, from which cursor, in
@@ -55,16 +49,20 @@ func single(q url.Values, name string) (string, error) {
 	return "", apperr.Invalidf("%s: give it at most once", name)
 }
 
-func parsePage(q url.Values) (page, error) {
-	p := page{limit: defaultLimit}
+// parsePage validates the paging parameters of a list of node, whose
+// order is the default one.
+func parsePage(q url.Values, node string) (page, error) {
+	p := page{limit: paging.DefaultPageSize}
 	raw, err := single(q, "limit")
 	if err != nil {
 		return p, err
 	}
 	if _, given := q["limit"]; given {
+		// A REST page is never empty on purpose: 0 is refused here, while
+		// paging.CheckSize bounds the rest.
 		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > maxLimit {
-			return p, apperr.Invalidf("limit: must be an integer from 1 to %d, got %q", maxLimit, raw)
+		if err != nil || n < 1 || paging.CheckSize(int64(n)) != nil {
+			return p, apperr.Invalidf("limit: must be an integer from 1 to %d, got %q", paging.MaxPageSize, raw)
 		}
 		p.limit = n
 	}
@@ -77,7 +75,7 @@ func parsePage(q url.Values) (page, error) {
 			return p, err
 		}
 		if _, given := q[c.name]; given {
-			if err := checkCursor(raw); err != nil {
+			if err := paging.CheckCursor(node, paging.DefaultOrderField, raw); err != nil {
 				return p, apperr.Invalidf("%s: not a cursor from an earlier page's pagination", c.name)
 			}
 			*c.dst = raw
@@ -87,19 +85,6 @@ func parsePage(q url.Values) (page, error) {
 		return p, apperr.Invalidf("after, before: give at most one of them")
 	}
 	return p, nil
-}
-
-// checkCursor accepts only cursors the lists hand out: an ID and a creation
-// time. Anything else would compare the wrong types in SQL.
-func checkCursor(raw string) error {
-	var c entgql.Cursor[uuid.UUID]
-	if err := c.UnmarshalGQL(raw); err != nil {
-		return err
-	}
-	if _, ok := c.Value.(time.Time); !ok || c.ID == uuid.Nil {
-		return apperr.Invalidf("unexpected cursor content")
-	}
-	return nil
 }
 
 // conversationFilter validates the conversation list filters.

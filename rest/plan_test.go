@@ -9,6 +9,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/gid"
@@ -157,7 +158,7 @@ func TestQueryPlans(t *testing.T) {
 
 // tableNames returns the names of the database's tables, so that a scan of
 // a table can be told from a scan of a subquery or a WITH clause.
-func tableNames(t *testing.T, env *testenv.Env) map[string]bool {
+func tableNames(t *testing.T, env *apitest.Env) map[string]bool {
 	t.Helper()
 	q := `SELECT name FROM sqlite_schema WHERE type = 'table'`
 	if env.DB.Dialect == dialect.Postgres {

@@ -41,17 +41,6 @@ func BenchmarkRenderList(b *testing.B) {
 	}
 }
 
-// BenchmarkCheckCursor measures validating a cursor parameter.
-func BenchmarkCheckCursor(b *testing.B) {
-	const c = "gqFpxBABohGprxmFjJ7J2w1E1ir8oXbX/0mTwSBrBPsz"
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := checkCursor(c); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 type discardWriter struct{ *httptest.ResponseRecorder }
 
 func (d discardWriter) Write(p []byte) (int, error) { return io.Discard.Write(p) }

@@ -13,11 +13,13 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/apikey"
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/ent/message"
 	keys "github.com/parleyhq/parley/internal/apikey"
+	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/gid"
 	"github.com/parleyhq/parley/internal/testenv"
 )
@@ -69,7 +71,7 @@ const (
 // conversations, list items and single objects, for conversations written
 // through the API and rows inserted directly.
 func TestConversationObjects(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	tn := newTenant(t, env, "Acme", false)
 	key := tn.key
 
@@ -107,7 +109,7 @@ func TestConversationObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := tn.newConversation(uuid.MustParse(agentID), conversation.StatusArchived, time.Now().UTC().Add(time.Hour).Truncate(time.Microsecond)).
+	c, err := tn.newConversation(uuid.MustParse(agentID), conversation.StatusArchived, dbtime.Of(time.Now().Add(time.Hour))).
 		SetParticipantID(p.ID).
 		SetStartedAt(time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)).
 		SetCompletedAt(time.Date(2025, 3, 4, 5, 36, 7, 123000, time.UTC)).
@@ -195,7 +197,7 @@ func with2(a, b map[string]any) map[string]any {
 }
 
 func TestAgentObjects(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 
 	data := env.MustGraphQL(t, key, gqlCreateAgent, map[string]any{"input": map[string]any{"name": "Minimal"}})
@@ -237,10 +239,10 @@ func TestAgentObjects(t *testing.T) {
 // position even where timestamps tie and IDs do not follow positions, and
 // the same on every read.
 func TestTranscript(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	tn := newTenant(t, env, "Acme", false)
-	a := tn.agent(t, "Interviewer", time.Now().UTC().Truncate(time.Microsecond))
-	c := tn.conversation(t, a.ID, conversation.StatusInProgress, time.Now().UTC().Truncate(time.Microsecond))
+	a := tn.agent(t, "Interviewer", dbtime.Now())
+	c := tn.conversation(t, a.ID, conversation.StatusInProgress, dbtime.Now())
 
 	const n = 60
 	base := time.Date(2026, 2, 3, 4, 5, 6, 250000000, time.UTC)
@@ -304,7 +306,7 @@ func TestTranscript(t *testing.T) {
 	}
 
 	// A conversation without messages has an empty list, not null.
-	empty := tn.conversation(t, a.ID, conversation.StatusPending, time.Now().UTC().Truncate(time.Microsecond))
+	empty := tn.conversation(t, a.ID, conversation.StatusPending, dbtime.Now())
 	body = ok(t, get(t, env, tn.key, transcriptPath(empty.ID.String())))
 	transcriptAnswer(t, "body", body)
 	sameValue(t, "empty transcript", body["data"], map[string]any{"conversation_id": empty.ID.String(), "messages": []any{}})
@@ -312,10 +314,10 @@ func TestTranscript(t *testing.T) {
 
 // TestErrors checks every documented error case of the five endpoints.
 func TestErrors(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	tn := newTenant(t, env, "Acme", false)
 	key := tn.key
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := dbtime.Now()
 	a := tn.agent(t, "Interviewer", now)
 	c := tn.conversation(t, a.ID, conversation.StatusCompleted, now)
 	tn.conversation(t, a.ID, conversation.StatusPending, now.Add(time.Second))
@@ -333,7 +335,7 @@ func TestErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		ok(t, get(t, env, revoked, conversationsPath)) // works until revoked
-		if err := keys.Revoke(sys(), env.Client, k.ID); err != nil {
+		if _, err := keys.Revoke(sys(), env.Client, k.ID); err != nil {
 			t.Fatal(err)
 		}
 		headers := map[string]string{
@@ -497,8 +499,8 @@ func TestErrors(t *testing.T) {
 // or of the key's own organization in the other mode, is answered byte for
 // byte like an ID that exists nowhere, and never appears in a list.
 func TestOtherTenantsLookMissing(t *testing.T) {
-	env := testenv.Start(t)
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	env := apitest.Start(t)
+	now := dbtime.Now()
 	me := newTenant(t, env, "Acme", false)
 	others := map[string]*tenant{
 		"another organization": newTenant(t, env, "Globex", false),
@@ -565,7 +567,7 @@ func TestOtherTenantsLookMissing(t *testing.T) {
 // TestCursorsAreGraphQLCursors checks that REST cursors are the cursors the
 // GraphQL connections give for the same rows, in both directions.
 func TestCursorsAreGraphQLCursors(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	tn := newTenant(t, env, "Acme", false)
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	statuses := []conversation.Status{conversation.StatusPending, conversation.StatusCompleted, conversation.StatusArchived}
@@ -675,7 +677,7 @@ func TestCursorsAreGraphQLCursors(t *testing.T) {
 
 // TestOpenAPIServed checks that the document is served without a key.
 func TestOpenAPIServed(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	r := get(t, env, "", "/v1/backend/openapi.json")
 	body := ok(t, r)
 	if body["openapi"] != "3.1.0" {

@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
@@ -11,12 +9,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleyhq/parley/ent/privacy"
+	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/tenant"
 )
-
-// now is the clock for created/updated times: UTC, microsecond precision, so
-// that SQLite and PostgreSQL hold, return and compare the same value.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // TimeMixin adds created_at and updated_at, both orderable in GraphQL.
 type TimeMixin struct{ mixin.Schema }
@@ -24,12 +19,12 @@ type TimeMixin struct{ mixin.Schema }
 func (TimeMixin) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").
-			Default(now).
+			Default(dbtime.Now).
 			Immutable().
 			Annotations(entgql.OrderField("CREATED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.Time("updated_at").
-			Default(now).
-			UpdateDefault(now).
+			Default(dbtime.Now).
+			UpdateDefault(dbtime.Now).
 			Annotations(entgql.OrderField("UPDATED_AT"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }

@@ -1,14 +1,14 @@
 // Package loader batches the reads that entgql's eager loading cannot do:
 // fields that are not ent edges (a conversation's transcript), and loads made
-// outside a GraphQL execution. Loaders live for one request only (see
-// Middleware): a batch runs with the context, and so the tenant, of the
-// request that formed it.
+// outside a GraphQL execution. Loaders live for one GraphQL operation only
+// (the GraphQL handler and executor give each response its own): a batch
+// runs with the context, and so the tenant, of the operation that formed
+// it.
 package loader
 
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"time"
 
@@ -41,7 +41,7 @@ type Options struct {
 // 32,766.
 var DefaultOptions = Options{Wait: 0, BatchCapacity: 1000}
 
-// Loaders are the per-request dataloaders.
+// Loaders are the per-operation dataloaders.
 //
 // Which path serves which field: a conversation's agent, participant and
 // messages connection, and every other ent edge, are eager-loaded by
@@ -131,21 +131,13 @@ func NewContext(ctx context.Context, l *Loaders) context.Context {
 	return context.WithValue(ctx, ctxKey{}, l)
 }
 
-// FromContext returns the request's loaders. It panics when the request did
-// not pass through Middleware, a wiring error no request can cause.
+// FromContext returns the operation's loaders. It panics when there are
+// none, a wiring error no request can cause: every operation run by
+// graph.NewHandler or graph.NewExecutor gets its own.
 func FromContext(ctx context.Context) *Loaders {
 	l, ok := ctx.Value(ctxKey{}).(*Loaders)
 	if !ok {
-		panic("loader: no loaders in context; is the request going through loader.Middleware?")
+		panic("loader: no loaders in context; is the operation run by graph.NewHandler or graph.NewExecutor?")
 	}
 	return l
-}
-
-// Middleware gives every request its own loaders.
-func Middleware(client *ent.Client, opts Options) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), New(client, opts))))
-		})
-	}
 }

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/parleyhq/parley/ent/apikey"
 	"github.com/parleyhq/parley/ent/organization"
 	"github.com/parleyhq/parley/ent/privacy"
+	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/viewer"
 )
 
@@ -177,27 +177,25 @@ func viewerOf(k *ent.APIKey) viewer.Viewer {
 // ErrNotFound is returned by Revoke for an ID that names no key.
 var ErrNotFound = errors.New("no such API key")
 
-// Revoke marks a key revoked; it is refused from its next request on. A
-// key revoked before keeps its original revocation time.
-func Revoke(ctx context.Context, client *ent.Client, id uuid.UUID) error {
+// Revoke marks a key revoked and returns its row; the key is refused from
+// its next request on. A key revoked before keeps its original revocation
+// time.
+func Revoke(ctx context.Context, client *ent.Client, id uuid.UUID) (*ent.APIKey, error) {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
-	n, err := client.APIKey.Update().
+	if _, err := client.APIKey.Update().
 		Where(apikey.ID(id), apikey.RevokedAtIsNil()).
-		SetRevokedAt(time.Now().UTC().Truncate(time.Microsecond)).
-		Save(ctx)
+		SetRevokedAt(dbtime.Now()).
+		Save(ctx); err != nil {
+		return nil, fmt.Errorf("revoking API key %s: %w", id, err)
+	}
+	k, err := client.APIKey.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, fmt.Errorf("revoking API key %s: %w", id, ErrNotFound)
+	}
 	if err != nil {
-		return fmt.Errorf("revoking API key %s: %w", id, err)
+		return nil, fmt.Errorf("revoking API key %s: %w", id, err)
 	}
-	if n == 0 {
-		exists, err := client.APIKey.Query().Where(apikey.ID(id)).Exist(ctx)
-		if err != nil {
-			return fmt.Errorf("revoking API key %s: %w", id, err)
-		}
-		if !exists {
-			return fmt.Errorf("revoking API key %s: %w", id, ErrNotFound)
-		}
-	}
-	return nil
+	return k, nil
 }
 
 // List returns the keys of the named organization in both modes, oldest

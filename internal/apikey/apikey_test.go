@@ -17,12 +17,14 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent"
 	entapikey "github.com/parleyhq/parley/ent/apikey"
 	"github.com/parleyhq/parley/ent/privacy"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/database"
+	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/testenv"
 	"github.com/parleyhq/parley/internal/viewer"
 )
@@ -144,7 +146,7 @@ func TestAuthenticateRejects(t *testing.T) {
 	ctx := context.Background()
 	key := env.Key(t, "Acme", false)
 	revoked := env.Key(t, "Acme", true)
-	if err := apikey.Revoke(ctx, env.Client, row(t, env.Client, revoked).ID); err != nil {
+	if _, err := apikey.Revoke(ctx, env.Client, row(t, env.Client, revoked).ID); err != nil {
 		t.Fatal(err)
 	}
 	secret := strings.TrimPrefix(key, "sk_test_")
@@ -271,7 +273,7 @@ func TestLastUsedAt(t *testing.T) {
 	}
 
 	// Older than the interval: rewritten.
-	old := time.Now().UTC().Add(-2 * apikey.DefaultUsageInterval).Truncate(time.Microsecond)
+	old := dbtime.Of(time.Now().Add(-2 * apikey.DefaultUsageInterval))
 	if err := env.Client.APIKey.UpdateOneID(row(t, env.Client, key).ID).SetLastUsedAt(old).Exec(sys()); err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +359,7 @@ func TestUsageWriteFailureIsLogged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	auth := apikey.New(db.Client, apikey.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if code := request(t, server(auth), key); code != http.StatusNoContent {
 		t.Fatalf("status %d", code)
@@ -372,10 +374,10 @@ func TestUsageWriteFailureIsLogged(t *testing.T) {
 // A revoked key is refused on its very next request: keys are looked up on
 // every request, never cached.
 func TestRevokedKeyRefusedAtOnce(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 	env.MustGraphQL(t, key, `{ __typename }`, nil)
-	if err := apikey.Revoke(context.Background(), env.Client, row(t, env.Client, key).ID); err != nil {
+	if _, err := apikey.Revoke(context.Background(), env.Client, row(t, env.Client, key).ID); err != nil {
 		t.Fatal(err)
 	}
 	res := env.GraphQL(t, key, `{ __typename }`, nil)
@@ -389,7 +391,7 @@ func TestRevoke(t *testing.T) {
 	ctx := context.Background()
 	key := env.Key(t, "Acme", false)
 	id := row(t, env.Client, key).ID
-	if err := apikey.Revoke(ctx, env.Client, id); err != nil {
+	if _, err := apikey.Revoke(ctx, env.Client, id); err != nil {
 		t.Fatal(err)
 	}
 	first := row(t, env.Client, key).RevokedAt
@@ -397,13 +399,13 @@ func TestRevoke(t *testing.T) {
 		t.Fatal("revoked_at not set")
 	}
 	// Revoking again keeps the original time.
-	if err := apikey.Revoke(ctx, env.Client, id); err != nil {
+	if _, err := apikey.Revoke(ctx, env.Client, id); err != nil {
 		t.Fatal(err)
 	}
 	if again := row(t, env.Client, key).RevokedAt; again == nil || !again.Equal(*first) {
 		t.Fatalf("revoked_at moved from %v to %v", first, again)
 	}
-	if err := apikey.Revoke(ctx, env.Client, uuid.New()); !errors.Is(err, apikey.ErrNotFound) {
+	if _, err := apikey.Revoke(ctx, env.Client, uuid.New()); !errors.Is(err, apikey.ErrNotFound) {
 		t.Fatalf("revoking an unknown ID: %v, want ErrNotFound", err)
 	}
 }
@@ -427,21 +429,4 @@ func TestList(t *testing.T) {
 	if _, err := apikey.List(ctx, env.Client, "Nobody"); err == nil {
 		t.Fatal("listing an unknown organization succeeded")
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/observe"
-	"github.com/parleyhq/parley/internal/tenant"
 	"github.com/parleyhq/parley/internal/viewer"
 )
 
@@ -37,9 +36,7 @@ func (a *Authenticator) Middleware(writeError ErrorWriter) func(http.Handler) ht
 				return
 			}
 			observe.SetOrganization(r.Context(), v.OrganizationID.String())
-			ctx := viewer.NewContext(r.Context(), v)
-			ctx = tenant.WithReferenceCache(ctx)
-			next.ServeHTTP(w, r.WithContext(ctx))
+			next.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), v)))
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/apikey"
 	"github.com/parleyhq/parley/ent/privacy"
+	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/viewer"
 )
 
@@ -102,7 +103,7 @@ func (a *Authenticator) logger() *slog.Logger {
 // recordUse schedules the write of k's last_used_at if the value just read
 // is null or older than the interval and no write for k is already pending.
 func (a *Authenticator) recordUse(ctx context.Context, k *ent.APIKey) {
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := dbtime.Now()
 	if k.LastUsedAt != nil && !k.LastUsedAt.Before(now.Add(-a.opts.UsageInterval)) {
 		return
 	}

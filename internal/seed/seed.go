@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/ent/message"
 	"github.com/parleyhq/parley/ent/privacy"
 	"github.com/parleyhq/parley/internal/apikey"
+	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/gid"
 )
 
@@ -61,7 +62,7 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), org: org.ID, now: opts.Now.UTC().Truncate(time.Microsecond)}
+	g := &generator{rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), org: org.ID, now: dbtime.Of(opts.Now)}
 
 	agents, err := g.agents(ctx, client)
 	if err != nil {
@@ -125,7 +126,7 @@ func (g *generator) participants(ctx context.Context, client *ent.Client, n int)
 		for i := start; i < min(start+1000, n); i++ {
 			first, last := g.pick(firstNames), g.pick(lastNames)
 			company := companies[g.rng.IntN(len(companies))]
-			created := g.now.Add(-time.Duration(g.rng.Int64N(int64(100 * 24 * time.Hour)))).Truncate(time.Microsecond)
+			created := dbtime.Of(g.now.Add(-time.Duration(g.rng.Int64N(int64(100 * 24 * time.Hour)))))
 			b := client.Participant.Create().
 				SetOrganizationID(g.org).SetLivemode(false).
 				SetFirstName(first).SetLastName(last).
@@ -180,7 +181,7 @@ func (g *generator) batch(ctx context.Context, client *ent.Client, offset, n int
 		status := g.statusFor(i)
 		agent := agents[g.rng.IntN(len(agents))]
 		modality := message.Modality(agent.AvailableModes[g.rng.IntN(len(agent.AvailableModes))])
-		created := g.now.Add(-time.Duration(g.rng.Int64N(span))).Truncate(time.Microsecond)
+		created := dbtime.Of(g.now.Add(-time.Duration(g.rng.Int64N(span))))
 		id := gid.New(gid.Conversation)
 		count := 0
 		if status != conversation.StatusPending && opts.Messages > 0 {

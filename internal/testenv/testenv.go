@@ -1,7 +1,10 @@
-// Package testenv starts Parley against a real database for tests: SQLite
-// in a temporary file, or PostgreSQL when TEST_DATABASE_URL is set (each
-// test then gets a schema of its own). It never skips: a PostgreSQL URL that
-// cannot be reached fails the test.
+// Package testenv is the one test harness below the HTTP assembly: a real
+// database for a test (SQLite in a temporary file, or PostgreSQL when
+// TEST_DATABASE_URL is set, each test then in a schema of its own), a
+// statement counter, API keys, one way to send a request with a key and read
+// the answer, and a log buffer safe for concurrent writers. It never skips:
+// a PostgreSQL URL that cannot be reached fails the test. api/apitest runs
+// the whole server on top of it.
 package testenv
 
 import (
@@ -12,9 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,26 +27,17 @@ import (
 
 	"github.com/parleyhq/parley/ent"
 	_ "github.com/parleyhq/parley/ent/runtime" // schema hooks and policies
-	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/observe"
-	"github.com/parleyhq/parley/internal/server"
 )
 
-// Env is a running Parley with its database.
+// Env is a migrated database for one test.
 type Env struct {
 	DB      *database.DB
 	Client  *ent.Client
 	Queries *Counter
 	Metrics *observe.Metrics
-	Server  *httptest.Server
-	Handler *server.Server
-	// Auth is the server's key checker; Flush it to send pending
-	// last_used_at writes before counting statements.
-	Auth *apikey.Authenticator
-	// Logs receives the server's log lines.
-	Logs *bytes.Buffer
 }
 
 // DatabaseURL returns a migrated, empty database for t.
@@ -98,37 +90,6 @@ func Open(t testing.TB) *Env {
 	return &Env{DB: db, Client: db.Client, Queries: counter, Metrics: metrics}
 }
 
-// Start returns a running server over a fresh database.
-func Start(t testing.TB) *Env {
-	t.Helper()
-	return StartWith(t, nil)
-}
-
-// StartWith is Start with a chance to change the server's configuration.
-func StartWith(t testing.TB, configure func(*server.Config)) *Env {
-	t.Helper()
-	env := Open(t)
-	env.Logs = &bytes.Buffer{}
-	logger := slog.New(observe.LogHandler{Handler: slog.NewJSONHandler(&syncWriter{w: env.Logs}, nil)})
-	env.Auth = apikey.New(env.Client, apikey.Options{Logger: logger})
-	cfg := server.Config{
-		Auth:          env.Auth,
-		Client:        env.Client,
-		Logger:        logger,
-		Introspection: true,
-		Loader:        loader.DefaultOptions,
-		Metrics:       env.Metrics,
-		Ready:         env.DB.SQL.PingContext,
-	}
-	if configure != nil {
-		configure(&cfg)
-	}
-	env.Handler = server.New(cfg)
-	env.Server = httptest.NewServer(env.Handler)
-	t.Cleanup(env.Server.Close)
-	return env
-}
-
 // Key creates an API key for the named organization.
 func (e *Env) Key(t testing.TB, org string, live bool) string {
 	t.Helper()
@@ -137,15 +98,6 @@ func (e *Env) Key(t testing.TB, org string, live bool) string {
 		t.Fatal(err)
 	}
 	return key
-}
-
-// WarmKey uses key once and sends the last_used_at write that its first use
-// schedules, so that statement counts taken afterwards see only the
-// requests themselves.
-func (e *Env) WarmKey(t testing.TB, key string) {
-	t.Helper()
-	e.MustGraphQL(t, key, `{ viewer { livemode } }`, nil)
-	e.Auth.Flush()
 }
 
 // Response is a decoded GraphQL response.
@@ -165,22 +117,51 @@ type GraphQLError struct {
 // Code returns the error's extensions.code.
 func (e GraphQLError) Code() string { s, _ := e.Extensions["code"].(string); return s }
 
-// GraphQL posts a query with key and decodes the answer.
-func (e *Env) GraphQL(t testing.TB, key, query string, vars map[string]any) Response {
+// GraphQL posts a query with key to the GraphQL endpoint at url and decodes
+// the answer.
+func GraphQL(t testing.TB, client *http.Client, url, key, query string, vars map[string]any) Response {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodPost, e.Server.URL+"/graphql", bytes.NewReader(body))
+	res := Send(t, client, http.MethodPost, url, key, bytes.NewReader(body), http.Header{"Content-Type": {"application/json"}})
+	var out struct {
+		Data   map[string]any `json:"data"`
+		Errors []GraphQLError `json:"errors"`
+	}
+	if err := json.Unmarshal(res.Body, &out); err != nil {
+		t.Fatalf("decoding GraphQL response %q: %v", res.Body, err)
+	}
+	return Response{Status: res.Status, Data: out.Data, Errors: out.Errors}
+}
+
+// HTTPResponse is a raw HTTP answer, read whole.
+type HTTPResponse struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r HTTPResponse) String() string {
+	return fmt.Sprintf("HTTP %d %s %s", r.Status, r.Header.Get("Content-Type"), r.Body)
+}
+
+// Send makes one request with key as Bearer token (none if key is empty)
+// and the given headers, and reads the whole answer.
+func Send(t testing.TB, client *http.Client, method, url, key string, body io.Reader, header http.Header) HTTPResponse {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	res, err := e.Server.Client().Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,24 +170,7 @@ func (e *Env) GraphQL(t testing.TB, key, query string, vars map[string]any) Resp
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out struct {
-		Data   map[string]any `json:"data"`
-		Errors []GraphQLError `json:"errors"`
-	}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("decoding GraphQL response %q: %v", raw, err)
-	}
-	return Response{Status: res.StatusCode, Data: out.Data, Errors: out.Errors}
-}
-
-// MustGraphQL is GraphQL that fails the test on any error.
-func (e *Env) MustGraphQL(t testing.TB, key, query string, vars map[string]any) map[string]any {
-	t.Helper()
-	res := e.GraphQL(t, key, query, vars)
-	if len(res.Errors) > 0 || res.Status != http.StatusOK {
-		t.Fatalf("GraphQL status %d, errors %+v\nquery: %s", res.Status, res.Errors, query)
-	}
-	return res.Data
+	return HTTPResponse{Status: res.StatusCode, Header: res.Header, Body: raw}
 }
 
 // Get walks a decoded JSON value by keys and indexes, e.g.
@@ -231,14 +195,21 @@ func Get(v any, path ...any) any {
 	return v
 }
 
-// syncWriter serialises writes from concurrent requests to the log buffer.
-type syncWriter struct {
+// SyncBuffer is a log buffer that concurrent requests may write to.
+type SyncBuffer struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  bytes.Buffer
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.w.Write(p)
+	return s.b.Write(p)
+}
+
+// String returns everything written so far.
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -56,7 +55,7 @@ func TestGracefulShutdown(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", addr, "--database-url", url, "--demo", "false", "--shutdown-delay", "300ms"}, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		done <- run(ctx, []string{"serve", "--addr", addr, "--database-url", url, "--demo", "false", "--shutdown-delay", "300ms"}, noEnv, io.Discard, io.Discard)
 	}()
 	base := "http://" + addr
 	waitFor(t, "the server to be ready", func() bool { return status(base+"/readyz") == http.StatusOK })
@@ -101,7 +100,7 @@ func TestServeMetricsAddr(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", addr, "--metrics-addr", metricsAddr, "--database-url", url, "--demo", "false", "--shutdown-delay", "0s"}, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		done <- run(ctx, []string{"serve", "--addr", addr, "--metrics-addr", metricsAddr, "--database-url", url, "--demo", "false", "--shutdown-delay", "0s"}, noEnv, io.Discard, io.Discard)
 	}()
 	waitFor(t, "the server to be ready", func() bool { return status("http://"+addr+"/readyz") == http.StatusOK })
 	waitFor(t, "the metrics listener", func() bool { return status("http://"+metricsAddr+"/metrics") == http.StatusOK })
@@ -114,5 +113,37 @@ func TestServeMetricsAddr(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve: %v", err)
+	}
+}
+
+// serve's configuration comes from defaults, then the environment, then
+// flags; a value that does not parse is an error naming where it came
+// from, never a silent default.
+func TestServeConfig(t *testing.T) {
+	env := func(vars map[string]string) func(string) string {
+		return func(k string) string { return vars[k] }
+	}
+	cfg, err := parseServeConfig([]string{"--rate-limit", "7"}, env(map[string]string{"RATE_LIMIT": "3", "ADDR": ":9999", "SHUTDOWN_DELAY": "1s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RateLimit != 7 || cfg.Addr != ":9999" || cfg.ShutdownDelay != time.Second || cfg.RateBurst != 100 || cfg.Demo != demoAuto {
+		t.Fatalf("config %+v: want the flag over the environment over the defaults", cfg)
+	}
+	for name, tc := range map[string]struct {
+		args []string
+		vars map[string]string
+		want string
+	}{
+		"bad number in env":   {nil, map[string]string{"RATE_LIMIT": "fifty"}, "RATE_LIMIT"},
+		"bad bool in env":     {nil, map[string]string{"GRAPHQL_INTROSPECTION": "maybe"}, "GRAPHQL_INTROSPECTION"},
+		"bad duration in env": {nil, map[string]string{"SHUTDOWN_TIMEOUT": "30"}, "SHUTDOWN_TIMEOUT"},
+		"bad demo in env":     {nil, map[string]string{"PARLEY_DEMO": "yes"}, "PARLEY_DEMO"},
+		"bad demo flag":       {[]string{"--demo", "maybe"}, nil, "demo"},
+		"bad size flag":       {[]string{"--max-body-bytes", "1MB"}, nil, "max-body-bytes"},
+	} {
+		if _, err := parseServeConfig(tc.args, env(tc.vars)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one naming %s", name, err, tc.want)
+		}
 	}
 }

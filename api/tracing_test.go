@@ -1,4 +1,4 @@
-package server_test
+package api_test
 
 import (
 	"context"
@@ -13,12 +13,12 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/parleyhq/parley/api"
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/gid"
 	"github.com/parleyhq/parley/internal/observe"
-	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/testenv"
 )
 
@@ -43,7 +43,7 @@ func TestTracing(t *testing.T) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(observe.TraceHTTP(server.New(server.Config{Client: db.Client, Logger: logger, Loader: loader.DefaultOptions})))
+	srv := httptest.NewServer(observe.TraceHTTP(api.New(api.Config{Client: db.Client, Logger: logger, Loader: loader.DefaultOptions})))
 	defer srv.Close()
 
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(`{"query":"query Page { conversations(first: 2) { edges { node { id } } } }"}`))

@@ -1,4 +1,6 @@
-package server
+// Package playground serves the GraphiQL page at / with every file it
+// loads embedded in the binary.
+package playground
 
 import (
 	"bytes"
@@ -12,12 +14,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
+	gqlplayground "github.com/99designs/gqlgen/graphql/playground"
 )
 
 // The GraphiQL playground is self-hosted: gqlgen's page would load GraphiQL
 // and React from cdn.jsdelivr.net, which many deployments cannot reach. The
-// files under playground/ are the unmodified npm releases, each beside its
+// files under assets/ are the unmodified npm releases, each beside its
 // package's LICENSE:
 //
 //	graphiql@4.1.2    graphiql.min.js, graphiql.min.css
@@ -31,12 +33,12 @@ import (
 // the files in a new versioned folder, and update the constants below;
 // playground_test.go fails until the page, the files and gqlgen agree.
 
-//go:embed playground
-var playgroundFiles embed.FS
+//go:embed assets
+var files embed.FS
 
-// playgroundAssetsPath is where the embedded files are served. Every file
-// path carries its package version, so responses are cached as immutable.
-const playgroundAssetsPath = "/playground/assets/"
+// AssetsPath is where the embedded files are served. Every file path carries
+// its package version, so responses are cached as immutable.
+const AssetsPath = "/playground/assets/"
 
 // Subresource Integrity of the embedded files, as gqlgen pins them.
 const (
@@ -50,7 +52,12 @@ const (
 	reactDOMJSSRI  = "sha256-IXWO0ITNDjfnNXIu5POVfqlgYoop36bDzhodR6LW5Pc="
 )
 
-// playgroundOptions points gqlgen's GraphiQL page at the embedded files.
+// Page returns the GraphiQL page for the GraphQL endpoint at endpoint.
+func Page(endpoint string) http.Handler {
+	return gqlplayground.Handler("Parley GraphQL", endpoint, options()...)
+}
+
+// options point gqlgen's GraphiQL page at the embedded files.
 //
 // The explorer plugin (which would load @graphiql/plugin-explorer from the
 // CDN) is explicitly off. No default headers are set: gqlgen passes its
@@ -59,52 +66,52 @@ const (
 // replace the user's real key on every reload. Users paste
 // {"Authorization": "Bearer sk_test_..."} into the headers editor once
 // (the 401 message says so) and GraphiQL keeps it.
-func playgroundOptions() []playground.GraphiqlConfigOption {
-	return []playground.GraphiqlConfigOption{
-		playground.WithGraphiqlVersion(
-			playgroundAssetsPath+graphiqlJS, playgroundAssetsPath+graphiqlCSS,
+func options() []gqlplayground.GraphiqlConfigOption {
+	return []gqlplayground.GraphiqlConfigOption{
+		gqlplayground.WithGraphiqlVersion(
+			AssetsPath+graphiqlJS, AssetsPath+graphiqlCSS,
 			graphiqlJSSRI, graphiqlCSSSRI,
 		),
-		playground.WithGraphiqlReactVersion(
-			playgroundAssetsPath+reactJS, playgroundAssetsPath+reactDOMJS,
+		gqlplayground.WithGraphiqlReactVersion(
+			AssetsPath+reactJS, AssetsPath+reactDOMJS,
 			reactJSSRI, reactDOMJSSRI,
 		),
-		playground.WithGraphiqlEnablePluginExplorer(false),
+		gqlplayground.WithGraphiqlEnablePluginExplorer(false),
 	}
 }
 
-// playgroundAsset is one embedded file, ready to serve.
-type playgroundAsset struct {
+// asset is one embedded file, ready to serve.
+type asset struct {
 	body        []byte
 	contentType string
 	etag        string
 }
 
-// playgroundContentTypes is fixed here rather than taken from the mime
+// contentTypes is fixed here rather than taken from the mime
 // package, whose answers depend on the host's /etc/mime.types.
-var playgroundContentTypes = map[string]string{
+var contentTypes = map[string]string{
 	".js":  "text/javascript; charset=utf-8",
 	".css": "text/css; charset=utf-8",
 	"":     "text/plain; charset=utf-8", // LICENSE
 }
 
-// playgroundAssets serves the embedded files under playgroundAssetsPath.
-func playgroundAssets() http.Handler {
-	assets := map[string]playgroundAsset{}
-	err := fs.WalkDir(playgroundFiles, "playground", func(name string, d fs.DirEntry, err error) error {
+// Assets serves the embedded files under AssetsPath.
+func Assets() http.Handler {
+	assets := map[string]asset{}
+	err := fs.WalkDir(files, "assets", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		ct, ok := playgroundContentTypes[path.Ext(name)]
+		ct, ok := contentTypes[path.Ext(name)]
 		if !ok {
 			return fmt.Errorf("%s: no content type for this extension", name)
 		}
-		body, err := playgroundFiles.ReadFile(name)
+		body, err := files.ReadFile(name)
 		if err != nil {
 			return err
 		}
 		sum := sha256.Sum256(body)
-		assets[strings.TrimPrefix(name, "playground/")] = playgroundAsset{
+		assets[strings.TrimPrefix(name, "assets/")] = asset{
 			body:        body,
 			contentType: ct,
 			etag:        `"` + hex.EncodeToString(sum[:16]) + `"`,
@@ -112,11 +119,11 @@ func playgroundAssets() http.Handler {
 		return nil
 	})
 	if err != nil {
-		panic("server: embedded playground assets: " + err.Error())
+		panic("playground: embedded assets: " + err.Error())
 	}
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, ok := assets[strings.TrimPrefix(r.URL.Path, playgroundAssetsPath)]
+		a, ok := assets[strings.TrimPrefix(r.URL.Path, AssetsPath)]
 		if !ok {
 			http.NotFound(w, r)
 			return

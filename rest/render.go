@@ -1,11 +1,11 @@
 package rest
 
+// Rendering: the REST bodies, the pagination object and the error envelope.
+
 import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-
-	"github.com/gorilla/mux"
 
 	"github.com/parleyhq/parley/internal/apperr"
 )
@@ -113,75 +113,47 @@ func (c *connection) body(p page) listBody {
 	return out
 }
 
-func (h *Handler) listConversations(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	p, err := parsePage(q)
+// respond writes a 200 JSON answer, or the error envelope.
+func (h *Handler) respond(w http.ResponseWriter, r *http.Request, body any, err error) {
 	if err != nil {
-		h.respond(w, r, nil, err)
+		e, ok := apperr.As(err)
+		if !ok {
+			h.logger.ErrorContext(r.Context(), "rest request failed", "error", err, "path", r.URL.Path)
+			e = apperr.New(apperr.Internal, "internal error")
+		}
+		WriteError(w, r, e)
 		return
 	}
-	where, err := conversationFilter(q)
-	if err != nil {
-		h.respond(w, r, nil, err)
-		return
-	}
-	vars := p.vars()
-	vars["where"] = where
-	var out connection
-	if err := h.execute(r.Context(), listConversations, vars, &out); err != nil {
-		h.respond(w, r, nil, err)
-		return
-	}
-	h.respond(w, r, out.body(p), nil)
+	writeJSON(w, http.StatusOK, body)
 }
 
-func (h *Handler) listAgents(w http.ResponseWriter, r *http.Request) {
-	p, err := parsePage(r.URL.Query())
-	if err != nil {
-		h.respond(w, r, nil, err)
+// jsonAppender is a body that writes its own JSON. The REST bodies embed
+// objects the GraphQL executor already rendered as compact JSON; writing
+// them as they are skips encoding/json's re-validation of every byte.
+type jsonAppender interface {
+	appendJSON(b []byte) []byte
+	jsonSize() int // a close upper estimate, to allocate once
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	if a, ok := body.(jsonAppender); ok {
+		_, _ = w.Write(append(a.appendJSON(make([]byte, 0, a.jsonSize()+1)), '\n'))
 		return
 	}
-	var out connection
-	if err := h.execute(r.Context(), listAgents, p.vars(), &out); err != nil {
-		h.respond(w, r, nil, err)
-		return
-	}
-	h.respond(w, r, out.body(p), nil)
+	_ = json.NewEncoder(w).Encode(body)
 }
 
-func (h *Handler) getConversation(w http.ResponseWriter, r *http.Request) {
-	h.getObject(w, r, getConversation, "conversation")
-}
-
-func (h *Handler) getTranscript(w http.ResponseWriter, r *http.Request) {
-	h.getObject(w, r, getTranscript, "conversation")
-}
-
-func (h *Handler) getAgent(w http.ResponseWriter, r *http.Request) {
-	h.getObject(w, r, getAgent, "agent")
-}
-
-// getObject answers a single-object endpoint. Unknown IDs and IDs of other
-// organizations or modes get the same 404.
-func (h *Handler) getObject(w http.ResponseWriter, r *http.Request, query, label string) {
-	raw := mux.Vars(r)["id"]
-	id, err := parseUUID(raw)
-	if err != nil {
-		h.respond(w, r, nil, apperr.Invalidf("id: %q is not a UUID", raw))
-		return
+// WriteError writes the REST error envelope. It is also used by the
+// authentication middleware in front of this handler.
+func WriteError(w http.ResponseWriter, _ *http.Request, err *apperr.Error) {
+	type body struct {
+		Code    apperr.Code `json:"code"`
+		Message string      `json:"message"`
 	}
-	var out struct {
-		Object json.RawMessage `json:"object"`
+	if err.Code == apperr.RateLimited && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
 	}
-	err = h.execute(r.Context(), query, map[string]any{"id": id.String()}, &out)
-	if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound || err == nil && isNull(out.Object) {
-		err = apperr.NotFoundf("%s %s not found", label, id)
-	}
-	if err != nil {
-		h.respond(w, r, nil, err)
-		return
-	}
-	h.respond(w, r, objectBody{Data: out.Object}, nil)
+	writeJSON(w, err.Code.HTTPStatus(), map[string]body{"error": {Code: err.Code, Message: err.Message}})
 }
-
-func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }

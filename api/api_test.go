@@ -1,47 +1,33 @@
-package server_test
+package api_test
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley/api"
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/internal/seed"
-	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/testenv"
 )
 
-func fetch(t *testing.T, env *testenv.Env, path, key string, header map[string]string) (*http.Response, string) {
+func fetch(t *testing.T, env *apitest.Env, path, key string, header map[string]string) (testenv.HTTPResponse, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, env.Server.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
+	h := http.Header{}
 	for k, v := range header {
-		req.Header.Set(k, v)
+		h.Set(k, v)
 	}
-	res, err := env.Server.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, string(body)
+	res := env.Send(t, http.MethodGet, key, path, nil, h)
+	return res, string(res.Body)
 }
 
 // accessLogs returns the access log lines written so far.
-func accessLogs(t *testing.T, env *testenv.Env) []map[string]any {
+func accessLogs(t *testing.T, env *apitest.Env) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	sc := bufio.NewScanner(strings.NewReader(env.Logs.String()))
@@ -58,12 +44,12 @@ func accessLogs(t *testing.T, env *testenv.Env) []map[string]any {
 }
 
 func TestAccessLogAndRequestID(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	key := env.Key(t, "Acme", false)
 
 	res, _ := fetch(t, env, "/v1/backend/conversations?limit=5", key, map[string]string{"X-Request-Id": "req-123"})
-	if res.StatusCode != http.StatusOK || res.Header.Get("X-Request-Id") != "req-123" {
-		t.Fatalf("status %d, X-Request-Id %q", res.StatusCode, res.Header.Get("X-Request-Id"))
+	if res.Status != http.StatusOK || res.Header.Get("X-Request-Id") != "req-123" {
+		t.Fatalf("status %d, X-Request-Id %q", res.Status, res.Header.Get("X-Request-Id"))
 	}
 	res, _ = fetch(t, env, "/v1/backend/agents", key, map[string]string{"X-Request-Id": "bad id with spaces"})
 	generated := res.Header.Get("X-Request-Id")
@@ -100,15 +86,15 @@ func TestAccessLogAndRequestID(t *testing.T) {
 }
 
 func TestHealthReadinessAndMetrics(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	if _, err := seed.Run(context.Background(), env.Client, seed.Options{Organization: "Acme", Conversations: 30, Messages: 4}); err != nil {
 		t.Fatal(err)
 	}
 	key := env.Key(t, "Acme", false)
 	env.WarmKey(t, key)
 	for _, path := range []string{"/healthz", "/readyz"} {
-		if res, body := fetch(t, env, path, "", nil); res.StatusCode != http.StatusOK || !strings.Contains(body, `"ok"`) {
-			t.Fatalf("%s: %d %s", path, res.StatusCode, body)
+		if res, body := fetch(t, env, path, "", nil); res.Status != http.StatusOK || !strings.Contains(body, `"ok"`) {
+			t.Fatalf("%s: %d %s", path, res.Status, body)
 		}
 	}
 	_, before := fetch(t, env, "/metrics", "", nil)
@@ -118,8 +104,8 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	if got := metricValue(t, body, "parley_sql_statements_total") - metricValue(t, before, "parley_sql_statements_total"); got != 3 {
 		t.Errorf("SQL statements for one REST list = %v, want 3", got)
 	}
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("/metrics: %d", res.StatusCode)
+	if res.Status != http.StatusOK {
+		t.Fatalf("/metrics: %d", res.Status)
 	}
 	for _, want := range []string{
 		`parley_http_requests_total{method="GET",operation="RestListConversations",route="/v1/backend/conversations",status="200"} 1`,
@@ -133,19 +119,19 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	}
 
 	env.Handler.Drain()
-	if res, _ := fetch(t, env, "/readyz", "", nil); res.StatusCode != http.StatusServiceUnavailable {
-		t.Fatalf("/readyz while draining: %d, want 503", res.StatusCode)
+	if res, _ := fetch(t, env, "/readyz", "", nil); res.Status != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz while draining: %d, want 503", res.Status)
 	}
-	if res, _ := fetch(t, env, "/healthz", "", nil); res.StatusCode != http.StatusOK {
-		t.Fatalf("/healthz while draining: %d, want 200", res.StatusCode)
+	if res, _ := fetch(t, env, "/healthz", "", nil); res.Status != http.StatusOK {
+		t.Fatalf("/healthz while draining: %d, want 200", res.Status)
 	}
 }
 
 func TestUnknownPathsGetTheEnvelope(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	res, body := fetch(t, env, "/nope", "", nil)
-	if res.StatusCode != http.StatusNotFound || !strings.Contains(body, `"code":"not_found"`) || res.Header.Get("Content-Type") != "application/json; charset=utf-8" {
-		t.Fatalf("/nope: %d %q %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	if res.Status != http.StatusNotFound || !strings.Contains(body, `"code":"not_found"`) || res.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Fatalf("/nope: %d %q %s", res.Status, res.Header.Get("Content-Type"), body)
 	}
 }
 
@@ -165,10 +151,10 @@ func metricValue(t *testing.T, body, name string) float64 {
 }
 
 func TestOpenAPIDocument(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	res, body := fetch(t, env, "/v1/backend/openapi.json", "", nil)
-	if res.StatusCode != http.StatusOK || !strings.Contains(body, `"openapi": "3.1`) && !strings.Contains(body, `"openapi":"3.1`) {
-		t.Fatalf("GET openapi.json without a key: %d %.80s", res.StatusCode, body)
+	if res.Status != http.StatusOK || !strings.Contains(body, `"openapi": "3.1`) && !strings.Contains(body, `"openapi":"3.1`) {
+		t.Fatalf("GET openapi.json without a key: %d %.80s", res.Status, body)
 	}
 	req, _ := http.NewRequest(http.MethodPost, env.Server.URL+"/v1/backend/openapi.json", nil)
 	post, err := env.Server.Client().Do(req)
@@ -184,10 +170,10 @@ func TestOpenAPIDocument(t *testing.T) {
 // With metrics served on a listener of their own, the public handler has
 // no /metrics, but still records them.
 func TestMetricsElsewhere(t *testing.T) {
-	env := testenv.StartWith(t, func(cfg *server.Config) { cfg.MetricsElsewhere = true })
+	env := apitest.StartWith(t, func(cfg *api.Config) { cfg.MetricsElsewhere = true })
 	res, body := fetch(t, env, "/metrics", "", nil)
-	if res.StatusCode != http.StatusNotFound || !strings.Contains(body, `"not_found"`) {
-		t.Fatalf("/metrics on the public handler: %d %s, want the 404 envelope", res.StatusCode, body)
+	if res.Status != http.StatusNotFound || !strings.Contains(body, `"not_found"`) {
+		t.Fatalf("/metrics on the public handler: %d %s, want the 404 envelope", res.Status, body)
 	}
 	fetch(t, env, "/healthz", "", nil)
 	rec := httptest.NewRecorder()

@@ -1,4 +1,4 @@
-package server_test
+package api_test
 
 import (
 	"bytes"
@@ -7,29 +7,29 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley/api"
+	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/internal/ratelimit"
-	"github.com/parleyhq/parley/internal/server"
-	"github.com/parleyhq/parley/internal/testenv"
 )
 
 func TestRateLimitPerKey(t *testing.T) {
-	env := testenv.StartWith(t, func(c *server.Config) { c.RateLimit = ratelimit.New(0.001, 3) })
+	env := apitest.StartWith(t, func(c *api.Config) { c.RateLimit = ratelimit.New(0.001, 3) })
 	key, other := env.Key(t, "Acme", false), env.Key(t, "Acme", false)
 	for i := range 3 {
-		if res, body := fetch(t, env, "/v1/backend/agents", key, nil); res.StatusCode != http.StatusOK {
-			t.Fatalf("request %d: %d %s", i+1, res.StatusCode, body)
+		if res, body := fetch(t, env, "/v1/backend/agents", key, nil); res.Status != http.StatusOK {
+			t.Fatalf("request %d: %d %s", i+1, res.Status, body)
 		}
 	}
 	res, body := fetch(t, env, "/v1/backend/agents", key, nil)
-	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(body, `"code":"rate_limited"`) {
-		t.Fatalf("4th request: %d Retry-After=%q %s", res.StatusCode, res.Header.Get("Retry-After"), body)
+	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(body, `"code":"rate_limited"`) {
+		t.Fatalf("4th request: %d Retry-After=%q %s", res.Status, res.Header.Get("Retry-After"), body)
 	}
 	gql := env.GraphQL(t, key, `{ viewer { livemode } }`, nil)
 	if gql.Status != http.StatusTooManyRequests || len(gql.Errors) != 1 || gql.Errors[0].Code() != "rate_limited" {
 		t.Fatalf("GraphQL over the limit: %d %+v", gql.Status, gql.Errors)
 	}
-	if res, _ := fetch(t, env, "/v1/backend/agents", other, nil); res.StatusCode != http.StatusOK {
-		t.Fatalf("another key of the same organization was limited: %d", res.StatusCode)
+	if res, _ := fetch(t, env, "/v1/backend/agents", other, nil); res.Status != http.StatusOK {
+		t.Fatalf("another key of the same organization was limited: %d", res.Status)
 	}
 	_, metrics := fetch(t, env, "/metrics", "", nil)
 	if !strings.Contains(metrics, "parley_rate_limited_total 2") {
@@ -38,7 +38,7 @@ func TestRateLimitPerKey(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
-	env := testenv.StartWith(t, func(c *server.Config) { c.MaxBodyBytes = 1024 })
+	env := apitest.StartWith(t, func(c *api.Config) { c.MaxBodyBytes = 1024 })
 	key := env.Key(t, "Acme", false)
 	query := `{"query":"{ viewer { livemode } }","variables":{"pad":"` + strings.Repeat("x", 2000) + `"}}`
 

@@ -1,4 +1,4 @@
-package server_test
+package playground_test
 
 import (
 	"crypto/sha256"
@@ -17,7 +17,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/playground"
 
-	"github.com/parleyhq/parley/internal/testenv"
+	"github.com/parleyhq/parley/api/apitest"
 )
 
 // pageRef is a <script src> or <link href> of the playground page.
@@ -104,7 +104,7 @@ func get(t *testing.T, u string, header http.Header) (*http.Response, []byte) {
 // TestPlaygroundSelfHosted loads the playground from the full app and checks
 // that everything it references is served by Parley itself, intact.
 func TestPlaygroundSelfHosted(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 
 	resp, body := get(t, env.Server.URL+"/", nil)
 	if resp.StatusCode != http.StatusOK {
@@ -191,7 +191,7 @@ func TestPlaygroundSelfHosted(t *testing.T) {
 // a gqlgen upgrade that moves to other versions fails here until the
 // embedded copies are updated.
 func TestPlaygroundMatchesGqlgen(t *testing.T) {
-	env := testenv.Start(t)
+	env := apitest.Start(t)
 	_, body := get(t, env.Server.URL+"/", nil)
 	ours := pageRefs(t, string(body))
 

@@ -12,10 +12,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/api"
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/database"
-	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/testenv"
 	"github.com/parleyhq/parley/internal/viewer"
 )
@@ -23,12 +23,14 @@ import (
 func runCLI(t *testing.T, args ...string) string {
 	t.Helper()
 	var out bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := run(context.Background(), args, &out, logger); err != nil {
+	if err := run(context.Background(), args, noEnv, &out, io.Discard); err != nil {
 		t.Fatalf("parley %s: %v", strings.Join(args, " "), err)
 	}
 	return out.String()
 }
+
+// noEnv is an empty environment, so that the tests see only their flags.
+func noEnv(string) string { return "" }
 
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
@@ -80,7 +82,6 @@ func TestSeedAndAPIKeyCommands(t *testing.T) {
 }
 
 func TestCommandErrors(t *testing.T) {
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, args := range [][]string{
 		{"frobnicate"},
 		{"apikey", "create", "--database-url", "sqlite://" + t.TempDir() + "/x.db"},
@@ -94,7 +95,7 @@ func TestCommandErrors(t *testing.T) {
 		{"migrate", "--database-url", "mysql://nope"},
 		{"serve", "--demo", "maybe", "--database-url", "sqlite://" + t.TempDir() + "/y.db"},
 	} {
-		if err := run(context.Background(), args, io.Discard, logger); err == nil {
+		if err := run(context.Background(), args, noEnv, io.Discard, io.Discard); err == nil {
 			t.Errorf("parley %s succeeded, want an error", strings.Join(args, " "))
 		}
 	}
@@ -161,9 +162,9 @@ func TestAPIKeyListAndRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	srv := httptest.NewServer(server.New(server.Config{
+	srv := httptest.NewServer(api.New(api.Config{
 		Client: db.Client,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.DiscardHandler),
 		Loader: loader.DefaultOptions,
 	}))
 	defer srv.Close()

@@ -1,0 +1,73 @@
+// Package api assembles Parley's HTTP surface: the GraphQL endpoint, the
+// REST API, the playground, health checks and metrics, behind one chain of
+// request logging, authentication, rate limiting and body limits. The route
+// table is in routes.go.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/graph/loader"
+	"github.com/parleyhq/parley/internal/apikey"
+	"github.com/parleyhq/parley/internal/observe"
+	"github.com/parleyhq/parley/internal/ratelimit"
+)
+
+// Config is what the HTTP handler needs.
+type Config struct {
+	Client *ent.Client
+	Logger *slog.Logger
+	// Introspection enables GraphQL introspection (GraphiQL needs it).
+	Introspection bool
+	// Loader tunes the dataloaders each GraphQL operation gets.
+	Loader loader.Options
+	// Metrics, if set, are recorded and served at /metrics.
+	Metrics *observe.Metrics
+	// MetricsElsewhere keeps /metrics off this handler: the caller serves
+	// Metrics.Handler() on a listener of its own (serve --metrics-addr).
+	MetricsElsewhere bool
+	// Ready reports whether the database can serve requests; nil means it
+	// always can.
+	Ready func(context.Context) error
+	// Auth checks API keys and records their use; nil means one with
+	// default options.
+	Auth *apikey.Authenticator
+	// RateLimit limits requests per API key; nil means no limit.
+	RateLimit *ratelimit.Limiter
+	// MaxBodyBytes bounds request bodies (0: DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+}
+
+// DefaultMaxBodyBytes bounds a request body: far above any GraphQL
+// operation or message batch a client sends, far below what could hurt.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Handler is Parley's root HTTP handler.
+type Handler struct {
+	handler  http.Handler
+	ready    func(context.Context) error
+	draining atomic.Bool
+}
+
+// New returns the root HTTP handler.
+func New(cfg Config) *Handler {
+	if cfg.Auth == nil {
+		cfg.Auth = apikey.New(cfg.Client, apikey.Options{Logger: cfg.Logger})
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	h := &Handler{ready: cfg.Ready}
+	h.handler = observe.Middleware(cfg.Logger, cfg.Metrics)(h.routes(cfg))
+	return h
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.ServeHTTP(w, r) }
+
+// Drain turns readiness off, so load balancers stop sending new requests
+// while in-flight ones finish.
+func (h *Handler) Drain() { h.draining.Store(true) }

@@ -1,0 +1,43 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/parleyhq/parley/api/playground"
+	"github.com/parleyhq/parley/graph"
+	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/ratelimit"
+	"github.com/parleyhq/parley/rest"
+)
+
+// routes is the whole route table. Every route is named by its template in
+// the access log and metrics; the two APIs sit behind the same chain of key
+// check, rate limit and body limit, each answering failures in its own
+// format.
+func (h *Handler) routes(cfg Config) http.Handler {
+	opts := graph.Options{Introspection: cfg.Introspection, Loader: cfg.Loader}
+	gql := graph.NewHandler(cfg.Client, cfg.Logger, opts)
+	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger, opts), cfg.Logger)
+
+	authenticated := func(next http.Handler, write errorWriter) http.Handler {
+		next = ratelimit.Middleware(cfg.RateLimit, cfg.Metrics.RateLimited, write)(next)
+		next = cfg.Auth.Middleware(write)(next)
+		return limitBody(cfg.MaxBodyBytes, write)(next)
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", named("/graphql", authenticated(gql, writeGraphQLError)))
+	mux.Handle(rest.Prefix+"/", authenticated(restAPI, rest.WriteError)) // rest names its own routes
+	mux.Handle(rest.Prefix+"/openapi.json", named(rest.Prefix+"/openapi.json", http.HandlerFunc(rest.OpenAPI)))
+	mux.Handle("GET /{$}", named("/", playground.Page("/graphql")))
+	mux.Handle("GET "+playground.AssetsPath, named(playground.AssetsPath, playground.Assets()))
+	mux.Handle("GET /healthz", named("/healthz", http.HandlerFunc(h.healthz)))
+	mux.Handle("GET /readyz", named("/readyz", http.HandlerFunc(h.readyz)))
+	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
+		mux.Handle("GET /metrics", named("/metrics", cfg.Metrics.Handler()))
+	}
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rest.WriteError(w, r, apperr.NotFoundf("no route %s %s", r.Method, r.URL.Path))
+	}))
+	return mux
+}

@@ -1,0 +1,62 @@
+package graph
+
+import (
+	"entgo.io/contrib/entgql"
+	"github.com/google/uuid"
+
+	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/ent/conversation"
+	"github.com/parleyhq/parley/graph/generated"
+	"github.com/parleyhq/parley/graph/model"
+	"github.com/parleyhq/parley/internal/paging"
+)
+
+// The prices of fields for the complexity limit (Limits.MaxComplexity).
+// Every field costs 1 by default; a list multiplies the cost of what it
+// selects by its size. TestEveryListHasAPrice fails when a field that
+// returns a list or a connection has no price here.
+
+// transcriptCost is the assumed length of a transcript.
+const transcriptCost = 30
+
+// complexity prices connections and lists by their size.
+func complexity() generated.ComplexityRoot {
+	var c generated.ComplexityRoot
+	page := func(child int, first, last *int, def int) int {
+		n := def
+		if first != nil {
+			n = *first
+		} else if last != nil {
+			n = *last
+		}
+		return 1 + n*child
+	}
+	c.Query.Conversations = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ConversationOrder, _ *ent.ConversationWhereInput) int {
+		return page(child, first, last, paging.DefaultPageSize)
+	}
+	c.Query.Agents = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.AgentOrder, _ *ent.AgentWhereInput) int {
+		return page(child, first, last, paging.DefaultPageSize)
+	}
+	c.Query.Participants = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ParticipantOrder, _ *ent.ParticipantWhereInput) int {
+		return page(child, first, last, paging.DefaultPageSize)
+	}
+	c.Query.Nodes = func(child int, ids []uuid.UUID) int { return 1 + len(ids)*child }
+	// Nested connections must carry first or last (see nestedConnection);
+	// the default only prices an operation that validation rejects anyway.
+	c.Agent.Conversations = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ConversationOrder, _ *ent.ConversationWhereInput) int {
+		return page(child, first, last, paging.MaxPageSize)
+	}
+	c.Participant.Conversations = c.Agent.Conversations
+	c.Conversation.Messages = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.MessageOrder, _ *ent.MessageWhereInput) int {
+		return page(child, first, last, paging.MaxPageSize)
+	}
+	c.Conversation.Transcript = func(child int) int { return 1 + transcriptCost*child }
+	c.Mutation.AppendMessages = func(child int, _ uuid.UUID, messages []*model.AppendMessageInput) int {
+		return 1 + len(messages) + child
+	}
+	// The messages an append returns are the ones it wrote, already priced
+	// per message by the mutation above.
+	c.AppendMessagesPayload.Messages = func(child int) int { return 1 + child }
+	c.Mutation.SetConversationStatus = func(child int, _ uuid.UUID, _ conversation.Status) int { return 1 + child }
+	return c
+}

@@ -1,0 +1,151 @@
+// Package rest serves the documented /v1/backend REST endpoints for
+// server-to-server callers.
+//
+// Every endpoint runs a fixed GraphQL operation (operations.go) through the
+// same gqlgen executor, resolvers, tenancy rules, dataloaders and error
+// presenter as /graphql, and reshapes the result: no query logic lives here.
+// The operations alias each field to its REST name, so a GraphQL node is
+// already a REST object; this package only validates parameters, maps
+// connection page info to the REST pagination object and errors to the REST
+// envelope.
+//
+// routes.go has the routes and their handlers, params.go the parameters,
+// bridge.go the call into the executor, render.go the bodies and the error
+// envelope, operations.go the GraphQL operations, openapi.go the document.
+package rest
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/gorilla/mux"
+
+	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/observe"
+)
+
+// Prefix is where the API is mounted.
+const Prefix = "/v1/backend"
+
+// Handler serves the REST API.
+type Handler struct {
+	exec   *executor.Executor
+	logger *slog.Logger
+	router *mux.Router
+}
+
+// New returns the REST handler. exec must be an executor of Parley's GraphQL
+// schema (graph.NewExecutor), which gives each operation its own loaders;
+// requests must already carry a viewer in their context.
+func New(exec *executor.Executor, logger *slog.Logger) *Handler {
+	h := &Handler{exec: exec, logger: logger}
+	r := mux.NewRouter()
+	r.HandleFunc(Prefix+"/conversations", h.listConversations).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/conversations/{id}", h.getConversation).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/conversations/{id}/transcript", h.getTranscript).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/agents", h.listAgents).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/agents/{id}", h.getAgent).Methods(http.MethodGet)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, r, apperr.NotFoundf("no route %s %s", r.Method, r.URL.Path))
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", http.MethodGet)
+		WriteError(w, r, apperr.New(apperr.MethodNotAllowed, "method %s is not allowed on %s; use GET", r.Method, r.URL.Path))
+	})
+	r.Use(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if tpl, err := mux.CurrentRoute(req).GetPathTemplate(); err == nil {
+				observe.SetRoute(req.Context(), tpl)
+			}
+			next.ServeHTTP(w, req)
+		})
+	})
+	h.router = r
+	return h
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.logger.ErrorContext(r.Context(), "rest handler panicked", "panic", p, "path", r.URL.Path, "stack", string(debug.Stack()))
+			WriteError(w, r, apperr.New(apperr.Internal, "internal error"))
+		}
+	}()
+	h.router.ServeHTTP(w, r)
+}
+
+func (h *Handler) listConversations(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p, err := parsePage(q, "Conversation")
+	if err != nil {
+		h.respond(w, r, nil, err)
+		return
+	}
+	where, err := conversationFilter(q)
+	if err != nil {
+		h.respond(w, r, nil, err)
+		return
+	}
+	vars := p.vars()
+	vars["where"] = where
+	var out connection
+	if err := h.execute(r.Context(), listConversations, vars, &out); err != nil {
+		h.respond(w, r, nil, err)
+		return
+	}
+	h.respond(w, r, out.body(p), nil)
+}
+
+func (h *Handler) listAgents(w http.ResponseWriter, r *http.Request) {
+	p, err := parsePage(r.URL.Query(), "Agent")
+	if err != nil {
+		h.respond(w, r, nil, err)
+		return
+	}
+	var out connection
+	if err := h.execute(r.Context(), listAgents, p.vars(), &out); err != nil {
+		h.respond(w, r, nil, err)
+		return
+	}
+	h.respond(w, r, out.body(p), nil)
+}
+
+func (h *Handler) getConversation(w http.ResponseWriter, r *http.Request) {
+	h.getObject(w, r, getConversation, "conversation")
+}
+
+func (h *Handler) getTranscript(w http.ResponseWriter, r *http.Request) {
+	h.getObject(w, r, getTranscript, "conversation")
+}
+
+func (h *Handler) getAgent(w http.ResponseWriter, r *http.Request) {
+	h.getObject(w, r, getAgent, "agent")
+}
+
+// getObject answers a single-object endpoint. Unknown IDs and IDs of other
+// organizations or modes get the same 404.
+func (h *Handler) getObject(w http.ResponseWriter, r *http.Request, query, label string) {
+	raw := mux.Vars(r)["id"]
+	id, err := parseUUID(raw)
+	if err != nil {
+		h.respond(w, r, nil, apperr.Invalidf("id: %q is not a UUID", raw))
+		return
+	}
+	var out struct {
+		Object json.RawMessage `json:"object"`
+	}
+	err = h.execute(r.Context(), query, map[string]any{"id": id.String()}, &out)
+	if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound || err == nil && isNull(out.Object) {
+		err = apperr.NotFoundf("%s %s not found", label, id)
+	}
+	if err != nil {
+		h.respond(w, r, nil, err)
+		return
+	}
+	h.respond(w, r, objectBody{Data: out.Object}, nil)
+}
+
+func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }

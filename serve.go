@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/pprof"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/parleyhq/parley/api"
+	"github.com/parleyhq/parley/graph/loader"
+	"github.com/parleyhq/parley/internal/apikey"
+	"github.com/parleyhq/parley/internal/database"
+	"github.com/parleyhq/parley/internal/observe"
+	"github.com/parleyhq/parley/internal/ratelimit"
+	"github.com/parleyhq/parley/internal/seed"
+)
+
+// serveConfig is everything `parley serve` can be told, from flags or the
+// environment.
+type serveConfig struct {
+	DatabaseURL     string
+	Addr            string
+	Demo            demoMode
+	Introspection   bool
+	RateLimit       float64
+	RateBurst       int
+	MetricsAddr     string
+	PprofAddr       string
+	ShutdownDelay   time.Duration
+	ShutdownTimeout time.Duration
+	MaxBodyBytes    int64
+}
+
+// parseServeConfig reads the configuration: defaults, then the environment,
+// then the command line. A value that does not parse is an error naming
+// where it came from, never a silent default.
+func parseServeConfig(args []string, getenv func(string) string) (serveConfig, error) {
+	cfg := serveConfig{Demo: demoAuto}
+	fs := flag.NewFlagSet("parley serve", flag.ContinueOnError)
+	// Each flag has an environment variable of its own, named in its usage.
+	env := map[string]string{}
+	def := func(name, variable string) string {
+		env[name] = variable
+		return fmt.Sprintf(" (env %s)", variable)
+	}
+	fs.StringVar(&cfg.DatabaseURL, "database-url", database.DefaultURL, "database URL: sqlite://PATH or postgres://..."+def("database-url", "DATABASE_URL"))
+	fs.StringVar(&cfg.Addr, "addr", ":3002", "listen address"+def("addr", "ADDR"))
+	fs.Var(&cfg.Demo, "demo", "on an empty database, seed a demo organization and log its test key: auto (SQLite only), true or false"+def("demo", "PARLEY_DEMO"))
+	fs.BoolVar(&cfg.Introspection, "introspection", true, "allow GraphQL introspection"+def("introspection", "GRAPHQL_INTROSPECTION"))
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", 50, "requests per second allowed per API key on average, 0 for no limit"+def("rate-limit", "RATE_LIMIT"))
+	fs.IntVar(&cfg.RateBurst, "rate-burst", 100, "requests per API key allowed in a burst"+def("rate-burst", "RATE_BURST"))
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve /metrics on this address only, e.g. 127.0.0.1:9090, instead of on --addr"+def("metrics-addr", "METRICS_ADDR"))
+	fs.StringVar(&cfg.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060; off when empty"+def("pprof-addr", "PPROF_ADDR"))
+	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, how long to keep serving with /readyz failing before closing the listener"+def("shutdown-delay", "SHUTDOWN_DELAY"))
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown"+def("shutdown-timeout", "SHUTDOWN_TIMEOUT"))
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted"+def("max-body-bytes", "MAX_BODY_BYTES"))
+
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v := getenv(env[f.Name]); v != "" && err == nil {
+			if setErr := fs.Set(f.Name, v); setErr != nil {
+				err = fmt.Errorf("environment %s=%q: %w", env[f.Name], v, setErr)
+			}
+		}
+	})
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, fs.Parse(args)
+}
+
+// demoMode says when serve seeds a demo organization.
+type demoMode string
+
+const (
+	demoAuto  demoMode = "auto" // on an empty SQLite database
+	demoTrue  demoMode = "true"
+	demoFalse demoMode = "false"
+)
+
+func (d *demoMode) String() string { return string(*d) }
+
+func (d *demoMode) Set(v string) error {
+	switch m := demoMode(v); m {
+	case demoAuto, demoTrue, demoFalse:
+		*d = m
+		return nil
+	}
+	return fmt.Errorf("must be auto, true or false, not %q", v)
+}
+
+// serve runs the server until ctx ends, then drains it.
+func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
+	metrics := observe.NewMetrics()
+	dbOpts := []database.Option{database.WithDriver(metrics.Driver)}
+	tracing := observe.TracingEnabled()
+	if tracing {
+		stopTracing, err := observe.SetupTracing(ctx)
+		if err != nil {
+			return err
+		}
+		defer stopTracing(context.WithoutCancel(ctx)) //nolint:errcheck // best effort flush on exit
+		dbOpts = append(dbOpts, database.WithDriver(observe.TraceStatements))
+		logger.Info("tracing: exporting spans over OTLP")
+	}
+	db, err := openMigrated(ctx, cfg.DatabaseURL, dbOpts...)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	metrics.WatchPool(db.SQL)
+	if err := seedDemo(ctx, db, cfg.Demo, logger); err != nil {
+		return err
+	}
+	if err := database.KeepStatsFresh(ctx, db, time.Hour, logger); err != nil {
+		return err
+	}
+
+	auth := apikey.New(db.Client, apikey.Options{Logger: logger})
+	handler := api.New(api.Config{
+		Auth:             auth,
+		Client:           db.Client,
+		Logger:           logger,
+		Introspection:    cfg.Introspection,
+		Loader:           loader.DefaultOptions,
+		Metrics:          metrics,
+		Ready:            db.SQL.PingContext,
+		RateLimit:        ratelimit.New(cfg.RateLimit, cfg.RateBurst),
+		MaxBodyBytes:     cfg.MaxBodyBytes,
+		MetricsElsewhere: cfg.MetricsAddr != "",
+	})
+	var root http.Handler = handler
+	if tracing {
+		root = observe.TraceHTTP(handler)
+	}
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           root,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	// Metrics and profiles may have listeners of their own, never reachable
+	// through the public port.
+	internal := []struct {
+		name, addr string
+		handler    http.Handler
+	}{
+		{"metrics", cfg.MetricsAddr, metricsMux(metrics)},
+		{"pprof", cfg.PprofAddr, pprofMux()},
+	}
+	errc := make(chan error, 1+len(internal)) // one per listener, so none blocks after shutdown
+	go func() { errc <- srv.ListenAndServe() }()
+	for _, l := range internal {
+		if l.addr == "" {
+			continue
+		}
+		side := &http.Server{Addr: l.addr, Handler: l.handler, ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- side.ListenAndServe() }()
+		defer side.Close()
+		logger.Info(l.name+" listening", "addr", l.addr)
+	}
+	logger.Info("parley listening", "addr", cfg.Addr, "graphql", "/graphql", "playground", "/", "database", db.Dialect)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	// Fail readiness first and keep serving for a while, so load balancers
+	// stop sending traffic before the listener closes; then let in-flight
+	// requests finish.
+	logger.Info("shutting down: readiness is off", "delay", cfg.ShutdownDelay.String())
+	handler.Drain()
+	time.Sleep(cfg.ShutdownDelay)
+	logger.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	auth.Flush() // record the last uses of keys before the database closes
+	return nil
+}
+
+// seedDemo makes a first `go run .` useful: on an empty database (SQLite
+// only, unless --demo true) it creates the demo organization and logs a
+// test key for it.
+func seedDemo(ctx context.Context, db *database.DB, mode demoMode, logger *slog.Logger) error {
+	if mode == demoFalse || mode == demoAuto && db.Dialect != dialect.SQLite {
+		return nil
+	}
+	demo, err := seed.DemoIfEmpty(ctx, db.Client)
+	if err != nil {
+		return err
+	}
+	if !demo.Seeded {
+		logger.Info("to get an API key, run: go run . apikey create --org NAME (add --live for live mode)")
+		return nil
+	}
+	logger.Info(fmt.Sprintf("empty database: seeded the %s organization with %d test conversations", seed.DemoOrganization, demo.Conversations), "api_key", demo.Key,
+		"try", `curl -s localhost:3002/graphql -H "Authorization: Bearer `+demo.Key+`" -H 'Content-Type: application/json' -d '{"query":"{ conversations(first: 3) { totalCount edges { node { id status agent { name } } } } }"}'`)
+	return nil
+}
+
+func metricsMux(m *observe.Metrics) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
+}
+
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}
