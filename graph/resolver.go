@@ -1,13 +1,14 @@
-// Package graph is Parley's GraphQL API: the gqlgen schema, its resolvers and
-// the HTTP handler that serves them.
+// Package graph is Parley's GraphQL API: the resolvers of the gqlgen schema
+// (graph/*.graphqls; the generated executor is in graph/generated) and the
+// HTTP handler and in-process executor that serve them.
 package graph
 
 import (
 	"github.com/parleyhq/parley/ent"
 )
 
-// Resolver is the root resolver. It holds no per-request state: the viewer
-// and the dataloaders travel in the request context.
+// Resolver is the root resolver. It holds no per-operation state: the
+// viewer and the dataloaders travel in the context.
 type Resolver struct {
 	client *ent.Client
 }

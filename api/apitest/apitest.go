@@ -37,7 +37,14 @@ func Start(t testing.TB) *Env {
 // StartWith is Start with a chance to change the server's configuration.
 func StartWith(t testing.TB, configure func(*api.Config)) *Env {
 	t.Helper()
-	env := &Env{Env: testenv.Open(t), Logs: &testenv.SyncBuffer{}}
+	return StartOn(t, testenv.Open(t), configure)
+}
+
+// StartOn is StartWith over a database the test opened itself (with
+// testenv.Open's options).
+func StartOn(t testing.TB, db *testenv.Env, configure func(*api.Config)) *Env {
+	t.Helper()
+	env := &Env{Env: db, Logs: &testenv.SyncBuffer{}}
 	logger := slog.New(observe.LogHandler{Handler: slog.NewJSONHandler(env.Logs, nil)})
 	env.Auth = apikey.New(env.Client, apikey.Options{Logger: logger})
 	cfg := api.Config{

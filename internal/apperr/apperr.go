@@ -18,10 +18,13 @@ const (
 	Unauthorized     Code = "unauthorized"       // 401
 	NotFound         Code = "not_found"          // 404
 	MethodNotAllowed Code = "method_not_allowed" // 405
+	Conflict         Code = "conflict"           // 409: a concurrent change won; retrying may succeed
 	PayloadTooLarge  Code = "payload_too_large"  // 413
+	BudgetExceeded   Code = "budget_exceeded"    // 422: the request would cost more than one request may
 	RateLimited      Code = "rate_limited"       // 429
 	Internal         Code = "internal_error"     // 500
 	Unavailable      Code = "unavailable"        // 503
+	Timeout          Code = "timeout"            // 504: the request ran out of time
 )
 
 // Error is a caller-facing error.
@@ -61,12 +64,18 @@ func (c Code) HTTPStatus() int {
 		return http.StatusNotFound
 	case MethodNotAllowed:
 		return http.StatusMethodNotAllowed
+	case Conflict:
+		return http.StatusConflict
+	case BudgetExceeded:
+		return http.StatusUnprocessableEntity
 	case PayloadTooLarge:
 		return http.StatusRequestEntityTooLarge
 	case RateLimited:
 		return http.StatusTooManyRequests
 	case Unavailable:
 		return http.StatusServiceUnavailable
+	case Timeout:
+		return http.StatusGatewayTimeout
 	}
 	return http.StatusInternalServerError
 }

@@ -73,12 +73,14 @@ func DatabaseURL(t testing.TB) string {
 	return u.String()
 }
 
-// Open returns a migrated database for t, with a statement counter.
-func Open(t testing.TB) *Env {
+// Open returns a migrated database for t, with a statement counter and
+// any further options (a driver wrapper that injects failures, say).
+func Open(t testing.TB, opts ...database.Option) *Env {
 	t.Helper()
 	counter := &Counter{}
 	metrics := observe.NewMetrics()
-	db, err := database.Open(context.Background(), DatabaseURL(t), database.WithDriver(counter.Wrap), database.WithDriver(metrics.Driver))
+	opts = append([]database.Option{database.WithDriver(counter.Wrap), database.WithDriver(metrics.Driver)}, opts...)
+	db, err := database.Open(context.Background(), DatabaseURL(t), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
