@@ -13,6 +13,7 @@ import (
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
+	"github.com/parleyhq/parley/internal/budget"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/ratelimit"
 )
@@ -25,6 +26,9 @@ type Config struct {
 	Introspection bool
 	// Loader tunes the dataloaders each GraphQL operation gets.
 	Loader loader.Options
+	// Budget bounds each request's statements, rows and bytes; zero means
+	// budget.DefaultLimits.
+	Budget budget.Limits
 	// Metrics, if set, are recorded and served at /metrics.
 	Metrics *observe.Metrics
 	// MetricsElsewhere keeps /metrics off this handler: the caller serves

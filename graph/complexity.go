@@ -19,7 +19,10 @@ import (
 // transcriptCost is the assumed length of a transcript.
 const transcriptCost = 30
 
-// complexity prices connections and lists by their size.
+// complexity prices connections and lists by their size, and fields that
+// send SQL of their own by StatementCost. Nested connections and edges are
+// eager-loaded, one statement per level whatever the number of parents, so
+// they carry no statement price of their own.
 func complexity() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	page := func(child int, first, last *int, def int) int {
@@ -31,16 +34,24 @@ func complexity() generated.ComplexityRoot {
 		}
 		return 1 + n*child
 	}
+	one := func(child int) int { return StatementCost + child }
+	byID := func(child int, _ uuid.UUID) int { return one(child) }
+
+	c.Query.Viewer = one
+	c.Query.Node = byID
+	c.Query.Conversation = byID
+	c.Query.Agent = byID
+	c.Query.Nodes = func(child int, ids []uuid.UUID) int { return StatementCost + 1 + len(ids)*child }
 	c.Query.Conversations = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ConversationOrder, _ *ent.ConversationWhereInput) int {
-		return page(child, first, last, paging.DefaultPageSize)
+		return StatementCost + page(child, first, last, paging.DefaultPageSize)
 	}
 	c.Query.Agents = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.AgentOrder, _ *ent.AgentWhereInput) int {
-		return page(child, first, last, paging.DefaultPageSize)
+		return StatementCost + page(child, first, last, paging.DefaultPageSize)
 	}
 	c.Query.Participants = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ParticipantOrder, _ *ent.ParticipantWhereInput) int {
-		return page(child, first, last, paging.DefaultPageSize)
+		return StatementCost + page(child, first, last, paging.DefaultPageSize)
 	}
-	c.Query.Nodes = func(child int, ids []uuid.UUID) int { return 1 + len(ids)*child }
+
 	// Nested connections must carry first or last (see nestedConnection);
 	// the default only prices an operation that validation rejects anyway.
 	c.Agent.Conversations = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ConversationOrder, _ *ent.ConversationWhereInput) int {
@@ -51,12 +62,20 @@ func complexity() generated.ComplexityRoot {
 		return page(child, first, last, paging.MaxPageSize)
 	}
 	c.Conversation.Transcript = func(child int) int { return 1 + transcriptCost*child }
+
+	// Every mutation is a transaction of a few statements.
+	c.Mutation.CreateAgent = func(child int, _ ent.CreateAgentInput) int { return one(child) }
+	c.Mutation.UpdateAgent = func(child int, _ uuid.UUID, _ ent.UpdateAgentInput) int { return one(child) }
+	c.Mutation.CreateParticipant = func(child int, _ ent.CreateParticipantInput) int { return one(child) }
+	c.Mutation.UpdateParticipant = func(child int, _ uuid.UUID, _ ent.UpdateParticipantInput) int { return one(child) }
+	c.Mutation.StartConversation = func(child int, _ ent.CreateConversationInput) int { return one(child) }
+	c.Mutation.UpdateConversation = func(child int, _ uuid.UUID, _ ent.UpdateConversationInput) int { return one(child) }
 	c.Mutation.AppendMessages = func(child int, _ uuid.UUID, messages []*model.AppendMessageInput) int {
-		return 1 + len(messages) + child
+		return StatementCost + len(messages) + child
 	}
 	// The messages an append returns are the ones it wrote, already priced
 	// per message by the mutation above.
 	c.AppendMessagesPayload.Messages = func(child int) int { return 1 + child }
-	c.Mutation.SetConversationStatus = func(child int, _ uuid.UUID, _ conversation.Status) int { return 1 + child }
+	c.Mutation.SetConversationStatus = func(child int, _ uuid.UUID, _ conversation.Status) int { return one(child) }
 	return c
 }

@@ -12,12 +12,14 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/graph/generated"
 	"github.com/parleyhq/parley/graph/loader"
+	"github.com/parleyhq/parley/internal/budget"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/tenant"
 )
@@ -28,6 +30,9 @@ type Options struct {
 	Introspection bool
 	// Loader tunes the dataloaders each operation gets.
 	Loader loader.Options
+	// Budget bounds the statements, rows and bytes of each operation; zero
+	// means budget.DefaultLimits.
+	Budget budget.Limits
 }
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET transports, a
@@ -35,7 +40,8 @@ type Options struct {
 // that shows callers only what they can act on. Requests must carry a
 // viewer in their context (the API key middleware puts it there).
 func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) *handler.Server {
-	srv := handler.New(schema(client))
+	es := schema(client)
+	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -43,7 +49,7 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) *handler.
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	configure(srv, client, logger, opts)
+	configure(srv, es, client, logger, opts)
 	return srv
 }
 
@@ -52,8 +58,9 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) *handler.
 // HTTP handler, for running fixed operations in process (the REST API
 // does).
 func NewExecutor(client *ent.Client, logger *slog.Logger, opts Options) *executor.Executor {
-	exec := executor.New(schema(client))
-	configure(exec, client, logger, opts)
+	es := schema(client)
+	exec := executor.New(es)
+	configure(exec, es, client, logger, opts)
 	return exec
 }
 
@@ -68,33 +75,51 @@ type configurable interface {
 	AroundOperations(graphql.OperationMiddleware)
 	AroundResponses(graphql.ResponseMiddleware)
 	SetQueryCache(graphql.Cache[*ast.QueryDocument])
+	SetParserTokenLimit(int)
 	SetErrorPresenter(graphql.ErrorPresenterFunc)
 	SetRecoverFunc(graphql.RecoverFunc)
 }
 
-func configure(c configurable, client *ent.Client, logger *slog.Logger, opts Options) {
-	c.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	c.Use(limitsExtension{limits: DefaultLimits})
-	c.Use(extension.FixedComplexityLimit(DefaultLimits.MaxComplexity))
+func configure(c configurable, es graphql.ExecutableSchema, client *ent.Client, logger *slog.Logger, opts Options) {
+	queries := lru.New[*ast.QueryDocument](1000)
+	c.SetQueryCache(queries)
+	c.SetParserTokenLimit(DefaultLimits.MaxTokens)
+	c.Use(shapeCheck{limits: DefaultLimits, cache: queries})
+	c.Use(limitsExtension{limits: DefaultLimits, schema: es})
 	c.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	c.AroundOperations(nameOperation)
-	c.AroundResponses(operationState(client, opts.Loader))
+	if opts.Budget == (budget.Limits{}) {
+		opts.Budget = budget.DefaultLimits
+	}
+	present := presentError(logger)
+	c.AroundResponses(operationState(client, opts, present))
 	c.AroundFields(markResolverErrors)
 	c.AroundFields(traceResolvers)
 	c.AroundFields(primeTranscripts)
-	c.SetErrorPresenter(presentError(logger))
+	c.SetErrorPresenter(present)
 	c.SetRecoverFunc(recoverPanic(logger))
 }
 
-// operationState gives every response its own dataloaders and its own memo
-// of the rows tenancy checks proved visible. A query or mutation has one
-// response; a subscription has one per event, so a connection that stays
-// open for hours never reads through stale caches.
-func operationState(client *ent.Client, opts loader.Options) graphql.ResponseMiddleware {
+// operationState gives every response its own dataloaders, its own memo
+// of the rows tenancy checks proved visible, and its own budget. A query or
+// mutation has one response; a subscription has one per event, so a
+// connection that stays open for hours never reads through stale caches.
+//
+// A response that went over its budget is answered with that one error and
+// no data: the fields that failed with it would each repeat it, and the
+// data would be a partial answer the caller did not ask for. (A mutation's
+// transaction then rolls back.)
+func operationState(client *ent.Client, opts Options, present graphql.ErrorPresenterFunc) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		ctx = loader.NewContext(ctx, loader.New(client, opts))
+		b := budget.New(opts.Budget)
+		ctx = budget.NewContext(ctx, b)
+		ctx = loader.NewContext(ctx, loader.New(client, opts.Loader))
 		ctx = tenant.WithReferenceCache(ctx)
-		return next(ctx)
+		resp := next(ctx)
+		if err := b.Exceeded(); err != nil && resp != nil {
+			return &graphql.Response{Errors: gqlerror.List{present(ctx, err)}, Extensions: resp.Extensions}
+		}
+		return resp
 	}
 }
 

@@ -14,24 +14,47 @@ import (
 )
 
 // Limits bound what one operation may ask for. They are checked on the
-// parsed operation, before any resolver runs and so before any SQL.
+// document, before any resolver runs and so before any SQL, in time linear
+// in the document's size: the parser stops at MaxTokens, a named fragment
+// is analysed once however often it is spread, and a selection that would
+// merge too many fields of one name is refused before validation compares
+// them pairwise.
 type Limits struct {
-	// MaxDepth is the deepest field nesting allowed.
+	// MaxTokens bounds the document's size in lexical tokens.
+	MaxTokens int
+	// MaxRepeats bounds the fields of one response name that one selection
+	// set merges (directly, through fragments and aliases).
+	MaxRepeats int
+	// MaxDepth is the deepest field nesting allowed. Introspection fields do
+	// not count: gqlparser's MaxIntrospectionDepth rule bounds them.
 	MaxDepth int
-	// MaxComplexity bounds the estimated work: every field costs 1, and a
-	// list multiplies the cost of what it selects by its size.
+	// MaxComplexity bounds the estimated work: every field costs 1, a list
+	// multiplies the cost of what it selects by its size, and a field that
+	// sends SQL of its own costs StatementCost more (complexity.go).
 	MaxComplexity int
 }
 
 // DefaultLimits admit a dashboard page of 100 conversations with their
-// agent, participant and transcript, and reject a page of 100 whose every
-// conversation asks for 100 messages and their conversation again.
-var DefaultLimits = Limits{MaxDepth: 12, MaxComplexity: 25_000}
+// agent, participant and transcript, and graphql-js's full introspection
+// query (184 tokens, 13 levels of `ofType`), and reject a page of 100 whose
+// every conversation asks for 100 messages and their conversation again.
+// MaxTokens is ten times the largest of those documents; at MaxRepeats,
+// validation of the worst document the parser admits stays in milliseconds
+// (BenchmarkAnalysis).
+var DefaultLimits = Limits{MaxTokens: 2000, MaxRepeats: 20, MaxDepth: 12, MaxComplexity: 25_000}
 
-// limitsExtension rejects operations that are too deep, ask for pages
-// larger than MaxPageSize or too many nodes, or carry cursors that were not
-// made by Parley (a value of the wrong type would reach SQL).
-type limitsExtension struct{ limits Limits }
+// StatementCost is the complexity price of a field that sends a statement of
+// its own: the complexity limit then admits about as many of them as the
+// statement budget (budget.DefaultLimits).
+const StatementCost = 250
+
+// limitsExtension rejects operations that are too deep or too complex, ask
+// for pages larger than MaxPageSize or too many nodes, or carry cursors
+// that were not made by Parley (a value of the wrong type would reach SQL).
+type limitsExtension struct {
+	limits Limits
+	schema graphql.ExecutableSchema
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -41,49 +64,138 @@ var _ interface {
 func (limitsExtension) ExtensionName() string                   { return "ParleyLimits" }
 func (limitsExtension) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (e limitsExtension) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+func (e limitsExtension) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil {
 		return nil
 	}
-	w := walker{oc: oc, maxDepth: e.limits.MaxDepth}
-	if err := w.selections(oc.Operation.SelectionSet, 1); err != nil {
+	a := analysis{ctx: ctx, oc: oc, schema: e.schema, limits: e.limits, fragments: map[string]*fragmentCost{}}
+	c, err := a.selections(oc.Operation.SelectionSet)
+	if err == nil && c.depth > e.limits.MaxDepth {
+		err = fmt.Errorf("the query nests fields %d deep; the limit is %d", c.depth, e.limits.MaxDepth)
+	}
+	if err == nil && c.complexity > e.limits.MaxComplexity {
+		err = fmt.Errorf("operation has complexity %s, which exceeds the limit of %d", c.complexityText(e.limits.MaxComplexity), e.limits.MaxComplexity)
+	}
+	if err != nil {
 		return &gqlerror.Error{Message: err.Error(), Extensions: map[string]any{"code": string(apperr.InvalidRequest)}}
 	}
 	return nil
 }
 
-type walker struct {
-	oc       *graphql.OperationContext
-	maxDepth int
+// cost is what a selection asks for: how deep it nests and its complexity,
+// which saturates at saturated so that no document can overflow it.
+type cost struct {
+	depth      int
+	complexity int
 }
 
-func (w walker) selections(set ast.SelectionSet, depth int) error {
+const saturated = 1 << 40
+
+func (c cost) complexityText(limit int) string {
+	if c.complexity >= saturated {
+		return fmt.Sprintf("over %d", limit)
+	}
+	return fmt.Sprint(c.complexity)
+}
+
+func addCost(a, b int) int { return min(a+b, saturated) }
+
+// fragmentCost memoises a named fragment's analysis, so that a fragment
+// spread a million times (each spreading the next twice) costs one visit.
+type fragmentCost struct {
+	cost     cost
+	err      error
+	visiting bool
+}
+
+type analysis struct {
+	ctx       context.Context
+	oc        *graphql.OperationContext
+	schema    graphql.ExecutableSchema
+	limits    Limits
+	fragments map[string]*fragmentCost
+}
+
+func (a *analysis) selections(set ast.SelectionSet) (cost, error) {
+	var total cost
+	merge := func(c cost) {
+		total.depth = max(total.depth, c.depth)
+		total.complexity = addCost(total.complexity, c.complexity)
+	}
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			if err := w.field(s, depth); err != nil {
-				return err
+			c, err := a.field(s)
+			if err != nil {
+				return total, err
 			}
+			merge(c)
 		case *ast.InlineFragment:
-			if err := w.selections(s.SelectionSet, depth); err != nil {
-				return err
+			c, err := a.selections(s.SelectionSet)
+			if err != nil {
+				return total, err
 			}
+			merge(c)
 		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				if err := w.selections(s.Definition.SelectionSet, depth); err != nil {
-					return err
-				}
+			c, err := a.fragment(s)
+			if err != nil {
+				return total, err
 			}
+			merge(c)
 		}
 	}
-	return nil
+	return total, nil
 }
 
-func (w walker) field(f *ast.Field, depth int) error {
-	if depth > w.maxDepth {
-		return fmt.Errorf("the query nests fields %d deep; the limit is %d", depth, w.maxDepth)
+func (a *analysis) fragment(s *ast.FragmentSpread) (cost, error) {
+	if s.Definition == nil {
+		return cost{}, nil
 	}
-	args := f.ArgumentMap(w.oc.Variables)
+	f, ok := a.fragments[s.Name]
+	if ok {
+		if f.visiting { // a cycle; validation has refused it already
+			return cost{}, nil
+		}
+		return f.cost, f.err
+	}
+	f = &fragmentCost{visiting: true}
+	a.fragments[s.Name] = f
+	f.cost, f.err = a.selections(s.Definition.SelectionSet)
+	f.visiting = false
+	return f.cost, f.err
+}
+
+func (a *analysis) field(f *ast.Field) (cost, error) {
+	if strings.HasPrefix(f.Name, "__") {
+		// Introspection costs no SQL; gqlparser bounds its nesting.
+		return cost{complexity: 1}, nil
+	}
+	args := f.ArgumentMap(a.oc.Variables)
+	if err := checkArguments(f, args); err != nil {
+		return cost{}, err
+	}
+	if nestedConnection(f) && args["first"] == nil && args["last"] == nil && a.selects(f.SelectionSet, "edges") {
+		// Root connections default to DefaultPageSize; a nested one would
+		// return every row (all of an agent's conversations), so it must
+		// say how many it wants. Without edges it loads no rows: totalCount is
+		// one grouped count.
+		return cost{}, fmt.Errorf("%s: a nested connection needs first or last (at most %d)", f.Alias, paging.MaxPageSize)
+	}
+	child, err := a.selections(f.SelectionSet)
+	if err != nil {
+		return cost{}, err
+	}
+	c := cost{depth: child.depth + 1, complexity: addCost(child.complexity, 1)}
+	if f.ObjectDefinition != nil {
+		if price, ok := a.schema.Complexity(a.ctx, f.ObjectDefinition.Name, f.Name, min(child.complexity, saturated/paging.MaxPageSize/2), args); ok {
+			c.complexity = min(max(price, 0), saturated)
+		}
+	}
+	return c, nil
+}
+
+// checkArguments checks a field's page size, IDs and cursors.
+func checkArguments(f *ast.Field, args map[string]any) error {
 	for _, name := range []string{"first", "last"} {
 		if n, ok := asInt(args[name]); ok {
 			if err := paging.CheckSize(n); err != nil {
@@ -91,15 +203,19 @@ func (w walker) field(f *ast.Field, depth int) error {
 			}
 		}
 	}
-	if nestedConnection(f) && args["first"] == nil && args["last"] == nil && w.selects(f.SelectionSet, "edges") {
-		// Root connections default to DefaultPageSize; a nested one would
-		// return every row (all of an agent's conversations), so it must
-		// say how many it wants. Without edges it loads no rows: totalCount is
-		// one grouped count.
-		return fmt.Errorf("%s: a nested connection needs first or last (at most %d)", f.Alias, paging.MaxPageSize)
-	}
-	if ids, ok := args["ids"].([]any); ok && len(ids) > paging.MaxPageSize {
-		return fmt.Errorf("%s.ids: at most %d IDs, got %d", f.Alias, paging.MaxPageSize, len(ids))
+	if ids, ok := args["ids"].([]any); ok {
+		if len(ids) > paging.MaxPageSize {
+			return fmt.Errorf("%s.ids: at most %d IDs, got %d", f.Alias, paging.MaxPageSize, len(ids))
+		}
+		// An ID given twice would be served twice from one load: refuse
+		// it rather than multiply the answer.
+		seen := make(map[any]bool, len(ids))
+		for _, id := range ids {
+			if seen[id] {
+				return fmt.Errorf("%s.ids: %v is given more than once", f.Alias, id)
+			}
+			seen[id] = true
+		}
 	}
 	for _, name := range []string{"after", "before"} {
 		if raw, ok := args[name].(string); ok {
@@ -108,7 +224,7 @@ func (w walker) field(f *ast.Field, depth int) error {
 			}
 		}
 	}
-	return w.selections(f.SelectionSet, depth+1)
+	return nil
 }
 
 // connectionNode is the node type of the connection f returns.
@@ -139,8 +255,8 @@ func nestedConnection(f *ast.Field) bool {
 
 // selects reports whether set selects the field name, directly or through
 // fragments, as gqlgen will execute it (@skip and @include applied).
-func (w walker) selects(set ast.SelectionSet, name string) bool {
-	for _, f := range graphql.CollectFields(w.oc, set, nil) {
+func (a *analysis) selects(set ast.SelectionSet, name string) bool {
+	for _, f := range graphql.CollectFields(a.oc, set, nil) {
 		if f.Name == name {
 			return true
 		}

@@ -30,22 +30,22 @@ func primeTranscripts(ctx context.Context, next graphql.Resolver) (any, error) {
 			return res, err
 		}
 		for _, e := range v.Edges {
-			ids = append(ids, e.Node.ID)
+			ids = appendPrimable(ids, e.Node)
 		}
 	case []*ent.Conversation:
 		if !selects(ctx, "transcript") {
 			return res, err
 		}
 		for _, c := range v {
-			ids = append(ids, c.ID)
+			ids = appendPrimable(ids, c)
 		}
 	case []ent.Noder:
 		if !selects(ctx, "transcript") { // fragments on Conversation included
 			return res, err
 		}
 		for _, n := range v {
-			if c, ok := n.(*ent.Conversation); ok && c != nil {
-				ids = append(ids, c.ID)
+			if c, ok := n.(*ent.Conversation); ok {
+				ids = appendPrimable(ids, c)
 			}
 		}
 	default:
@@ -76,4 +76,13 @@ func selects(ctx context.Context, path ...string) bool {
 		fields = graphql.CollectFields(oc, next.Selections, nil)
 	}
 	return true
+}
+
+// appendPrimable adds c's ID unless its transcript is one the resolver
+// refuses to load whole.
+func appendPrimable(ids []uuid.UUID, c *ent.Conversation) []uuid.UUID {
+	if c == nil || c.MessageCount > loader.MaxTranscriptMessages {
+		return ids
+	}
+	return append(ids, c.ID)
 }

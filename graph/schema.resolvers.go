@@ -22,7 +22,7 @@ import (
 
 // Transcript is the resolver for the transcript field.
 func (r *conversationResolver) Transcript(ctx context.Context, obj *ent.Conversation) ([]*ent.Message, error) {
-	return loader.FromContext(ctx).Transcript.Load(ctx, obj.ID)()
+	return loader.FromContext(ctx).ConversationTranscript(ctx, obj)
 }
 
 // CreateAgent is the resolver for the createAgent field.

@@ -218,6 +218,7 @@ func TestOpenAPIValidatesRealResponses(t *testing.T) {
 		query(conversationsPath, "agent_id", unknownAgent),
 		conversationPath(fullConv), conversationPath(bareConv),
 		transcriptPath(fullConv), transcriptPath(bareConv),
+		messagesPath(fullConv), messagesPath(bareConv), query(messagesPath(fullConv), "limit", "1"),
 		agentsPath, query(agentsPath, "limit", "1"),
 		agentPath(fullAgent), agentPath(minimalAgent.ID.String()),
 	} {
@@ -237,9 +238,12 @@ func TestOpenAPIValidatesRealResponses(t *testing.T) {
 	bad(query(agentsPath, "before", "garbage"), false)
 	bad(conversationPath("nope"), true)
 	bad(transcriptPath("nope"), true)
+	bad(messagesPath("nope"), true)
+	bad(query(messagesPath(fullConv), "limit", "0"), true)
+	bad(query(messagesPath(fullConv), "after", next), false) // a conversation cursor is not a message cursor
 	bad(agentPath("nope"), true)
 
-	endpoints := []string{conversationsPath, conversationPath(fullConv), transcriptPath(fullConv), agentsPath, agentPath(fullAgent)}
+	endpoints := []string{conversationsPath, conversationPath(fullConv), transcriptPath(fullConv), messagesPath(fullConv), agentsPath, agentPath(fullAgent)}
 	for _, ep := range endpoints {
 		cases = append(cases,
 			tc{http.MethodGet, ep, "", 401, true},
@@ -249,9 +253,9 @@ func TestOpenAPIValidatesRealResponses(t *testing.T) {
 		)
 	}
 	for _, p := range []string{
-		conversationPath(unknownConv), transcriptPath(unknownConv), agentPath(unknownAgent),
-		conversationPath(foreignConv.ID.String()), transcriptPath(foreignConv.ID.String()),
-		conversationPath(liveConv.ID.String()), transcriptPath(liveConv.ID.String()), agentPath(liveAgent.ID.String()),
+		conversationPath(unknownConv), transcriptPath(unknownConv), messagesPath(unknownConv), agentPath(unknownAgent),
+		conversationPath(foreignConv.ID.String()), transcriptPath(foreignConv.ID.String()), messagesPath(foreignConv.ID.String()),
+		conversationPath(liveConv.ID.String()), transcriptPath(liveConv.ID.String()), messagesPath(liveConv.ID.String()), agentPath(liveAgent.ID.String()),
 	} {
 		cases = append(cases, tc{http.MethodGet, p, key, 404, true})
 	}
@@ -301,7 +305,7 @@ func TestOpenAPIValidatesRealResponses(t *testing.T) {
 	}
 
 	t.Run("unknown routes", func(t *testing.T) {
-		for _, p := range []string{"/v1/backend/nope", "/v1/backend/conversations/" + fullConv + "/messages", "/v1/backend/"} {
+		for _, p := range []string{"/v1/backend/nope", "/v1/backend/conversations/" + fullConv + "/notes", "/v1/backend/"} {
 			ex := call(t, env, http.MethodGet, key, p)
 			if ex.res.Status != http.StatusNotFound {
 				t.Fatalf("GET %s: %s", p, ex.res)

@@ -37,15 +37,27 @@ const getConversation = `query RestGetConversation($id: ID!) {
   }
 }`
 
+const messageFields = `
+  id
+  role
+  content
+  created_at: createdAt
+  modality`
+
 const getTranscript = `query RestGetTranscript($id: ID!) {
   object: conversation(id: $id) {
     conversation_id: id
-    messages: transcript {
-      id
-      role
-      content
-      created_at: createdAt
-      modality
+    messages: transcript {` + messageFields + `
+    }
+  }
+}`
+
+const listMessages = `query RestListMessages($id: ID!, $first: Int, $after: Cursor, $last: Int, $before: Cursor) {
+  object: conversation(id: $id) {
+    page: messages(first: $first, after: $after, last: $last, before: $before, orderBy: {field: POSITION, direction: ASC}) {
+      edges { node {` + messageFields + `
+      } }
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     }
   }
 }`

@@ -49,9 +49,9 @@ func single(q url.Values, name string) (string, error) {
 	return "", apperr.Invalidf("%s: give it at most once", name)
 }
 
-// parsePage validates the paging parameters of a list of node, whose
-// order is the default one.
-func parsePage(q url.Values, node string) (page, error) {
+// parsePage validates the paging parameters of a list of node in the
+// ordering by orderField (as GraphQL names it).
+func parsePage(q url.Values, node, orderField string) (page, error) {
 	p := page{limit: paging.DefaultPageSize}
 	raw, err := single(q, "limit")
 	if err != nil {
@@ -75,7 +75,7 @@ func parsePage(q url.Values, node string) (page, error) {
 			return p, err
 		}
 		if _, given := q[c.name]; given {
-			if err := paging.CheckCursor(node, paging.DefaultOrderField, raw); err != nil {
+			if err := paging.CheckCursor(node, orderField, raw); err != nil {
 				return p, apperr.Invalidf("%s: not a cursor from an earlier page's pagination", c.name)
 			}
 			*c.dst = raw

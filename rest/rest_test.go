@@ -31,6 +31,7 @@ const (
 
 func conversationPath(id string) string { return conversationsPath + "/" + id }
 func transcriptPath(id string) string   { return conversationsPath + "/" + id + "/transcript" }
+func messagesPath(id string) string     { return conversationsPath + "/" + id + "/messages" }
 func agentPath(id string) string        { return agentsPath + "/" + id }
 
 // canonical re-encodes a decoded JSON value, for comparing values whose
@@ -475,7 +476,7 @@ func TestErrors(t *testing.T) {
 	t.Run("unknown route", func(t *testing.T) {
 		for _, path := range []string{
 			"/v1/backend/", "/v1/backend/nope", "/v1/backend/participants", "/v1/backend/conversations/",
-			"/v1/backend/conversations/" + c.ID.String() + "/messages", "/v1/backend/agents/" + a.ID.String() + "/transcript",
+			"/v1/backend/conversations/" + c.ID.String() + "/notes", "/v1/backend/agents/" + a.ID.String() + "/transcript",
 			"/v1/backend/conversations/" + c.ID.String() + "/transcript/x", "/v1/backend/Conversations",
 		} {
 			wantError(t, get(t, env, key, path), http.StatusNotFound, "not_found")

@@ -25,6 +25,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/observe"
+	"github.com/parleyhq/parley/internal/paging"
 )
 
 // Prefix is where the API is mounted.
@@ -46,6 +47,7 @@ func New(exec *executor.Executor, logger *slog.Logger) *Handler {
 	r.HandleFunc(Prefix+"/conversations", h.listConversations).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/conversations/{id}", h.getConversation).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/conversations/{id}/transcript", h.getTranscript).Methods(http.MethodGet)
+	r.HandleFunc(Prefix+"/conversations/{id}/messages", h.listMessages).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/agents", h.listAgents).Methods(http.MethodGet)
 	r.HandleFunc(Prefix+"/agents/{id}", h.getAgent).Methods(http.MethodGet)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +81,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) listConversations(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p, err := parsePage(q, "Conversation")
+	p, err := parsePage(q, "Conversation", paging.DefaultOrderField)
 	if err != nil {
 		h.respond(w, r, nil, err)
 		return
@@ -100,7 +102,7 @@ func (h *Handler) listConversations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) listAgents(w http.ResponseWriter, r *http.Request) {
-	p, err := parsePage(r.URL.Query(), "Agent")
+	p, err := parsePage(r.URL.Query(), "Agent", paging.DefaultOrderField)
 	if err != nil {
 		h.respond(w, r, nil, err)
 		return
@@ -119,6 +121,36 @@ func (h *Handler) getConversation(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) getTranscript(w http.ResponseWriter, r *http.Request) {
 	h.getObject(w, r, getTranscript, "conversation")
+}
+
+// listMessages serves a transcript page by page, oldest first: the way to
+// read one too long to be served whole.
+func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
+	raw := mux.Vars(r)["id"]
+	id, err := parseUUID(raw)
+	if err != nil {
+		h.respond(w, r, nil, apperr.Invalidf("id: %q is not a UUID", raw))
+		return
+	}
+	p, err := parsePage(r.URL.Query(), "Message", "POSITION")
+	if err != nil {
+		h.respond(w, r, nil, err)
+		return
+	}
+	vars := p.vars()
+	vars["id"] = id.String()
+	var out struct {
+		Object *connection `json:"object"`
+	}
+	err = h.execute(r.Context(), listMessages, vars, &out)
+	if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound || err == nil && out.Object == nil {
+		err = apperr.NotFoundf("conversation %s not found", id)
+	}
+	if err != nil {
+		h.respond(w, r, nil, err)
+		return
+	}
+	h.respond(w, r, out.Object.body(p), nil)
 }
 
 func (h *Handler) getAgent(w http.ResponseWriter, r *http.Request) {
@@ -140,6 +172,9 @@ func (h *Handler) getObject(w http.ResponseWriter, r *http.Request, query, label
 	err = h.execute(r.Context(), query, map[string]any{"id": id.String()}, &out)
 	if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound || err == nil && isNull(out.Object) {
 		err = apperr.NotFoundf("%s %s not found", label, id)
+	}
+	if e, ok := apperr.As(err); ok && e.Code == apperr.BudgetExceeded && query == getTranscript {
+		err = apperr.New(apperr.BudgetExceeded, "the transcript of conversation %s is too long to serve whole; read it page by page with GET %s/conversations/%s/messages", id, Prefix, id)
 	}
 	if err != nil {
 		h.respond(w, r, nil, err)

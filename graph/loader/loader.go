@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/message"
+	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/budget"
 )
 
 // Options tune batching.
@@ -55,6 +58,45 @@ type Loaders struct {
 
 	transcripts dataloader.BatchFunc[uuid.UUID, []*ent.Message]
 	capacity    int
+
+	mu     sync.Mutex
+	served map[uuid.UUID]bool // transcripts already in this operation's answer
+}
+
+// MaxTranscriptMessages is the longest transcript served whole. A longer
+// one is read page by page (GraphQL `messages`, REST
+// /conversations/{id}/messages), so no single answer holds an unbounded
+// list.
+const MaxTranscriptMessages = 1000
+
+// ConversationTranscript returns every message of c, oldest first. It
+// refuses a transcript longer than MaxTranscriptMessages before loading
+// it, and charges the operation's budget for a transcript served again (by
+// an alias, or an ID given twice), which the database did not read again.
+func (l *Loaders) ConversationTranscript(ctx context.Context, c *ent.Conversation) ([]*ent.Message, error) {
+	if c.MessageCount > MaxTranscriptMessages {
+		return nil, apperr.New(apperr.BudgetExceeded,
+			"the transcript of conversation %s has %d messages, more than the %d served at once; read it page by page with messages(first:, after:)",
+			c.ID, c.MessageCount, MaxTranscriptMessages)
+	}
+	msgs, err := l.Transcript.Load(ctx, c.ID)()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	again := l.served[c.ID]
+	l.served[c.ID] = true
+	l.mu.Unlock()
+	if again {
+		var n int64
+		for _, m := range msgs {
+			n += int64(len(m.Content))
+		}
+		if err := budget.FromContext(ctx).Bytes(n); err != nil {
+			return nil, err
+		}
+	}
+	return msgs, nil
 }
 
 // New returns fresh loaders reading through client.
@@ -67,6 +109,7 @@ func New(client *ent.Client, opts Options) *Loaders {
 		),
 		transcripts: batch,
 		capacity:    opts.BatchCapacity,
+		served:      map[uuid.UUID]bool{},
 	}
 }
 

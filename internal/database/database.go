@@ -17,6 +17,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the pure-Go "sqlite" driver
 
 	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/internal/budget"
 )
 
 // DefaultURL is a SQLite file in the working directory.
@@ -71,6 +72,9 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	for _, wrap := range o.wrap {
 		drv = wrap(drv)
 	}
+	// Outermost, so a statement over the request's budget reaches no other
+	// wrapper and not the database.
+	drv = budget.Driver(drv)
 	return &DB{
 		Client:  ent.NewClient(ent.Driver(drv)),
 		driver:  drv,
