@@ -1,10 +1,14 @@
 package graph_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent/privacy"
@@ -134,6 +138,105 @@ func FuzzAppendMessages(f *testing.F) {
 		}
 		if grew != n || countGrew != n {
 			t.Fatalf("an accepted append of %d stored %d messages, count +%d", n, grew, countGrew)
+		}
+	})
+}
+
+// docSelections are the pieces FuzzDocuments builds documents from: plain
+// fields, fields that send SQL, lists, nested connections and transcripts.
+var docSelections = []string{
+	"__typename",
+	"viewer { livemode organization { name } }",
+	"conversations(first: %d) { totalCount edges { cursor node { id status agent { name } transcript { content } } } }",
+	"agents(last: %d) { edges { node { name conversations(first: %d) { totalCount edges { node { messages(first: %d) { edges { node { content } } } } } } } } }",
+	"participants(first: %d) { pageInfo { hasNextPage } }",
+	"nodes(ids: [%q]) { id ... on Conversation { transcript { role } } }",
+	"node(id: %q) { id ... on Agent { conversations(first: %d) { edges { node { participant { email } } } } } }",
+}
+
+// buildDocument turns fuzz input into a document of named fragments,
+// aliases and nesting: fragments spread others (cycles included), aliases
+// repeat selections, sizes and IDs come from the input.
+func buildDocument(prog []byte, id string) string {
+	next := func() int {
+		if len(prog) == 0 {
+			return 0
+		}
+		b := prog[0]
+		prog = prog[1:]
+		return int(b)
+	}
+	fragments := 1 + next()%8
+	var b strings.Builder
+	b.WriteString("query Fuzz { ...F0 }\n")
+	for i := range fragments {
+		fmt.Fprintf(&b, "fragment F%d on Query {", i)
+		for n := 1 + next()%6; n > 0; n-- {
+			switch op := next() % 4; op {
+			case 0: // spread another fragment, maybe an earlier one (a cycle)
+				fmt.Fprintf(&b, " ...F%d", next()%fragments)
+			case 1: // an aliased selection
+				fmt.Fprintf(&b, " a%d:", next()%4)
+				fallthrough
+			default:
+				sel := docSelections[next()%len(docSelections)]
+				var args []any
+				for range strings.Count(sel, "%") {
+					if strings.Contains(sel, "%q") && len(args) == 0 {
+						args = append(args, id)
+						continue
+					}
+					args = append(args, next()%130)
+				}
+				fmt.Fprintf(&b, " "+sel, args...)
+			}
+		}
+		b.WriteString(" }\n")
+	}
+	return b.String()
+}
+
+// FuzzDocuments sends documents built of fragments, aliases and nesting.
+// Whatever their shape, each is answered (within the client's timeout)
+// with data or a caller-facing error: never a server failure, never a
+// stuck core.
+func FuzzDocuments(f *testing.F) {
+	env := apitest.Start(f)
+	if _, err := seed.Run(privacy.DecisionContext(context.Background(), privacy.Allow), env.Client, seed.Options{Organization: "Fuzz", Conversations: 12, Messages: 3}); err != nil {
+		f.Fatal(err)
+	}
+	key := env.Key(f, "Fuzz", false)
+	id := testenv.Get(env.MustGraphQL(f, key, `{ conversations(first: 1) { edges { node { id } } } }`, nil), "conversations", "edges", 0, "node", "id").(string)
+	client := env.Server.Client()
+	client.Timeout = 20 * time.Second
+	for _, seedProg := range [][]byte{
+		{0, 0, 1, 2},
+		{7, 5, 0, 1, 0, 1, 0, 2, 0, 3, 0, 4},       // fragments spreading fragments
+		{3, 5, 1, 0, 1, 1, 1, 2, 1, 3, 3, 2, 9, 9}, // aliases of SQL fields
+		{1, 5, 2, 3, 100, 2, 6, 100, 40, 2, 5},     // nested connections and nodes
+		bytes.Repeat([]byte{5, 0, 0}, 30),          // cycles
+	} {
+		f.Add(seedProg)
+	}
+	f.Fuzz(func(t *testing.T, prog []byte) {
+		doc := buildDocument(prog, id)
+		body, err := json.Marshal(map[string]any{"query": doc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := testenv.Send(t, client, http.MethodPost, env.Server.URL+"/graphql", key, bytes.NewReader(body), http.Header{"Content-Type": {"application/json"}})
+		var out struct {
+			Errors []testenv.GraphQLError `json:"errors"`
+		}
+		if err := json.Unmarshal(res.Body, &out); err != nil || res.Status >= 500 {
+			t.Fatalf("document:\n%s\nanswer: %s", doc, res)
+		}
+		for _, e := range out.Errors {
+			switch e.Code() {
+			case "invalid_request", "not_found", "budget_exceeded":
+			default:
+				t.Fatalf("document:\n%s\nerror %+v", doc, e)
+			}
 		}
 	})
 }
