@@ -49,11 +49,17 @@ func MarshalJSONArray(a []any) graphql.Marshaler {
 	})
 }
 
-// UnmarshalJSONArray accepts any JSON array.
+// UnmarshalJSONArray accepts any JSON array. The result is never nil:
+// gqlgen turns an inline `[]` literal into a nil slice, and the generated
+// SetInput reads a nil slice as "field not given", so `pathTaken: []` would
+// otherwise be ignored. (An absent or null field never reaches here.)
 func UnmarshalJSONArray(v any) ([]any, error) {
 	a, ok := v.([]any)
 	if !ok {
 		return nil, fmt.Errorf("expected a JSON array, got %T", v)
+	}
+	if a == nil {
+		a = []any{}
 	}
 	return a, nil
 }
