@@ -80,7 +80,8 @@ func classify(err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
 		return apperr.NotFound, "not found"
 	}
 	var internal *resolverError
-	if errors.As(err, &internal) {
+	if errors.As(err, &internal) || errors.Is(err, graphql.ErrInvalidNull) {
+		// A null in a non-null field is a server bug, not a bad request.
 		return apperr.Internal, "internal error"
 	}
 	// Parse, validation and argument errors: about the request itself.

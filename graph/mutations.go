@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -63,6 +64,10 @@ func appendMessages(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []*
 	for i, in := range inputs {
 		if in.Content == "" {
 			return nil, apperr.Invalidf("messages[%d].content: must not be empty", i)
+		}
+		if in.CreatedAt != nil && !dbtime.InRange(*in.CreatedAt) {
+			return nil, apperr.Invalidf("messages[%d].createdAt: %s is outside the accepted range, %s to %s",
+				i, in.CreatedAt.UTC().Format(time.RFC3339Nano), dbtime.Earliest.Format(time.RFC3339), dbtime.Latest.Format(time.RFC3339Nano))
 		}
 		if in.Role != message.RoleSystem {
 			turns++

@@ -66,10 +66,10 @@ func UnmarshalJSONArray(v any) ([]any, error) {
 
 // MarshalTime writes a time in RFC 3339 in UTC ("Z"), with fractional
 // seconds only where they are non-zero, whatever zone the driver returned.
+// It never writes null: an absent time is a nil pointer, which gqlgen shows
+// as null before calling this, and a stored time, even the zero time, must
+// not turn a non-null field into an error.
 func MarshalTime(t time.Time) graphql.Marshaler {
-	if t.IsZero() {
-		return graphql.Null
-	}
 	return graphql.WriterFunc(func(w io.Writer) {
 		_, _ = io.WriteString(w, strconv.Quote(t.UTC().Format(time.RFC3339Nano)))
 	})
