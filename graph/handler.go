@@ -37,8 +37,9 @@ type Options struct {
 func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) *handler.Server {
 	srv := handler.New(schema(client))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(getTransport{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(unsupported{}) // last: takes what the others refuse
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}

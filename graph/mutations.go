@@ -65,6 +65,11 @@ func appendMessages(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []*
 		if in.Content == "" {
 			return nil, apperr.Invalidf("messages[%d].content: must not be empty", i)
 		}
+		// Checked here, not left to the bulk insert, so the error can say
+		// which message is at fault.
+		if err := message.ContentValidator(in.Content); err != nil {
+			return nil, apperr.Invalidf("messages[%d].content: %s", i, validatorReason(err))
+		}
 		if in.CreatedAt != nil && !dbtime.InRange(*in.CreatedAt) {
 			return nil, apperr.Invalidf("messages[%d].createdAt: %s is outside the accepted range, %s to %s",
 				i, in.CreatedAt.UTC().Format(time.RFC3339Nano), dbtime.Earliest.Format(time.RFC3339), dbtime.Latest.Format(time.RFC3339Nano))
