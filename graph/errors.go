@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/ent/privacy"
 	"github.com/parleyhq/parley/graph/generated"
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/database"
 )
 
 // resolverError marks an error returned by a resolver that is not a
@@ -49,8 +50,11 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		code, msg := classify(err, gqlErr)
-		if code == apperr.Internal {
-			logger.ErrorContext(ctx, "graphql resolver failed", "error", err, "path", gqlErr.Path.String())
+		switch code {
+		case apperr.Internal, apperr.Unavailable:
+			logger.ErrorContext(ctx, "graphql request failed", "code", string(code), "error", err, "path", gqlErr.Path.String())
+		case apperr.Conflict:
+			logger.WarnContext(ctx, "graphql request conflicted", "error", err, "path", gqlErr.Path.String())
 		}
 		gqlErr.Message = msg
 		gqlErr.Extensions = map[string]any{"code": string(code)}
@@ -79,6 +83,14 @@ func classify(err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
 	}
 	if ent.IsConstraintError(err) {
 		return apperr.InvalidRequest, "the request conflicts with existing data"
+	}
+	// The driver's text names hosts, users, databases and files: it is
+	// logged above, never shown.
+	if database.Conflict(err) {
+		return apperr.Conflict, "a concurrent change conflicted with this request; retry it"
+	}
+	if database.Unavailable(err) {
+		return apperr.Unavailable, "the database is unavailable; retry shortly"
 	}
 	if errors.Is(err, privacy.Deny) {
 		return apperr.NotFound, "not found"
