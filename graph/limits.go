@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -29,8 +31,9 @@ type Limits struct {
 var DefaultLimits = Limits{MaxDepth: 12, MaxComplexity: 25_000}
 
 // limitsExtension rejects operations that are too deep, ask for pages
-// larger than MaxPageSize or too many nodes, or carry cursors that were not
-// made by Parley (a value of the wrong type would reach SQL).
+// larger than MaxPageSize or too many nodes, carry cursors that were not
+// made by Parley (a value of the wrong type would reach SQL), or carry a
+// NUL character in any string (checkText).
 type limitsExtension struct{ limits Limits }
 
 var _ interface {
@@ -84,6 +87,11 @@ func (w walker) field(f *ast.Field, depth int) error {
 		return fmt.Errorf("the query nests fields %d deep; the limit is %d", depth, w.maxDepth)
 	}
 	args := f.ArgumentMap(w.oc.Variables)
+	for _, name := range slices.Sorted(maps.Keys(args)) {
+		if err := checkText(name, args[name]); err != nil {
+			return err
+		}
+	}
 	for _, name := range []string{"first", "last"} {
 		if n, ok := asInt(args[name]); ok {
 			if err := paging.CheckSize(n); err != nil {
