@@ -190,7 +190,7 @@ func fieldNames(s *ast.Schema) map[string]string {
 		for _, typeName := range slices.Sorted(maps.Keys(s.Types)) {
 			if def := s.Types[typeName]; def.Kind == kind && !strings.HasPrefix(typeName, "__") {
 				for _, f := range def.Fields {
-					if _, seen := names[fold(f.Name)]; !seen {
+					if _, seen := names[fold(f.Name)]; !seen && !strings.HasPrefix(f.Name, "__") {
 						names[fold(f.Name)] = f.Name
 					}
 				}
