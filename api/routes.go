@@ -27,7 +27,7 @@ func (h *Handler) routes(cfg Config) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", named("/graphql", authenticated(gql, writeGraphQLError)))
-	mux.Handle(rest.Prefix+"/", authenticated(restAPI, rest.WriteError)) // rest names its own routes
+	mux.Handle(rest.Prefix+"/", restAPI.NameRoutes(authenticated(restAPI, rest.WriteError)))
 	mux.Handle(rest.Prefix+"/openapi.json", named(rest.Prefix+"/openapi.json", http.HandlerFunc(rest.OpenAPI)))
 	mux.Handle("GET /{$}", named("/", playground.Page("/graphql")))
 	mux.Handle("GET "+playground.AssetsPath, named(playground.AssetsPath, playground.Assets()))

@@ -5,15 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/privacy"
+	"github.com/parleyhq/parley/graph/generated"
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/database"
 )
 
 // resolverError marks an error returned by a resolver that is not a
@@ -45,8 +50,11 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		code, msg := classify(err, gqlErr)
-		if code == apperr.Internal {
-			logger.ErrorContext(ctx, "graphql resolver failed", "error", err, "path", gqlErr.Path.String())
+		switch code {
+		case apperr.Internal, apperr.Unavailable:
+			logger.ErrorContext(ctx, "graphql request failed", "code", string(code), "error", err, "path", gqlErr.Path.String())
+		case apperr.Conflict:
+			logger.WarnContext(ctx, "graphql request conflicted", "error", err, "path", gqlErr.Path.String())
 		}
 		gqlErr.Message = msg
 		gqlErr.Extensions = map[string]any{"code": string(code)}
@@ -76,12 +84,24 @@ func classify(err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
 	if ent.IsConstraintError(err) {
 		return apperr.InvalidRequest, "the request conflicts with existing data"
 	}
+	// The driver's text names hosts, users, databases and files: it is
+	// logged above, never shown.
+	if database.Conflict(err) {
+		return apperr.Conflict, "a concurrent change conflicted with this request; retry it"
+	}
+	if database.Unavailable(err) {
+		return apperr.Unavailable, "the database is unavailable; retry shortly"
+	}
 	if errors.Is(err, privacy.Deny) {
 		return apperr.NotFound, "not found"
 	}
 	var internal *resolverError
-	if errors.As(err, &internal) {
+	if errors.As(err, &internal) || errors.Is(err, graphql.ErrInvalidNull) {
+		// A null in a non-null field is a server bug, not a bad request.
 		return apperr.Internal, "internal error"
+	}
+	if msg, ok := transportMessage(gqlErr.Message); ok {
+		return apperr.InvalidRequest, msg
 	}
 	// Parse, validation and argument errors: about the request itself.
 	return apperr.InvalidRequest, gqlErr.Message
@@ -107,25 +127,91 @@ var emptyWhereErrors = []error{
 	ent.ErrEmptyParticipantWhereInput,
 }
 
-// validationMessage rewrites ent's `validator failed for field "Agent.name":
-// ...` into a message naming the GraphQL field.
+// validationMessage rewrites ent's `ent: validator failed for field
+// "Participant.avatar_image_url": ...` into a message naming the GraphQL
+// field and only what the validator found wrong.
 func validationMessage(e *ent.ValidationError) string {
-	field := e.Name
-	if i := strings.LastIndexByte(field, '.'); i >= 0 {
-		field = field[i+1:]
-	}
-	return fmt.Sprintf("%s: %v", graphqlName(field), errors.Unwrap(e))
+	return graphqlName(e.Name) + ": " + validationReason(e)
 }
 
-// graphqlName turns a snake_case column name into its camelCase field name.
+func validationReason(e *ent.ValidationError) string {
+	wrapped := errors.Unwrap(e) // ent's text, naming the Go type and column
+	if wrapped == nil {
+		return "is not valid"
+	}
+	cause := errors.Unwrap(wrapped) // the validator's own error
+	if cause == nil {
+		if strings.Contains(wrapped.Error(), "missing required field") {
+			return "is required"
+		}
+		return "is not valid"
+	}
+	return validatorReason(cause)
+}
+
+// validatorReason is what an ent field validator's error says is wrong.
+func validatorReason(err error) string {
+	if reason, ok := entValidatorReasons[err.Error()]; ok {
+		return reason
+	}
+	return err.Error() // Parley's validators (ent/schema/validate.go) say what is wrong
+}
+
+// entValidatorReasons rewords the errors of ent's built-in validators
+// (NotEmpty, MaxLen, NonNegative, ...), which speak of "value" and
+// "required length".
+var entValidatorReasons = map[string]string{
+	"value is less than the required length":         "is too short",
+	"value is less than the required rune length":    "is too short",
+	"value is greater than the required length":      "is too long",
+	"value is greater than the required rune length": "is too long",
+	"value out of range":                             "is out of range",
+	"value does not match validation":                "is not valid",
+}
+
+// graphqlName is the GraphQL name of the input field that sets an ent field:
+// avatar_image_url is avatarImageURL, as entgql named it, not a snake_case
+// guess (avatarImageUrl).
 func graphqlName(column string) string {
-	parts := strings.Split(column, "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+	if name, ok := graphqlFields[fold(column)]; ok {
+		return name
+	}
+	return column
+}
+
+// graphqlFields maps folded names (lower case, no underscores) to the
+// GraphQL names of the executable schema's input fields, then of its object
+// fields: the names callers write.
+var graphqlFields = fieldNames(generated.NewExecutableSchema(generated.Config{}).Schema())
+
+func fieldNames(s *ast.Schema) map[string]string {
+	names := map[string]string{}
+	for _, kind := range []ast.DefinitionKind{ast.InputObject, ast.Object} {
+		for _, typeName := range slices.Sorted(maps.Keys(s.Types)) {
+			if def := s.Types[typeName]; def.Kind == kind && !strings.HasPrefix(typeName, "__") {
+				for _, f := range def.Fields {
+					if _, seen := names[fold(f.Name)]; !seen && !strings.HasPrefix(f.Name, "__") {
+						names[fold(f.Name)] = f.Name
+					}
+				}
+			}
 		}
 	}
-	return strings.Join(parts, "")
+	return names
+}
+
+func fold(name string) string { return strings.ToLower(strings.ReplaceAll(name, "_", "")) }
+
+// transportMessage replaces the text of gqlgen's refusals of a body that is
+// not a GraphQL request: it quotes the whole body (and Go type names).
+func transportMessage(msg string) (string, bool) {
+	switch {
+	case strings.HasPrefix(msg, "json request body could not be decoded"):
+		return `the request body must be a JSON object such as {"query": "...", "variables": {...}}`, true
+	case strings.HasPrefix(msg, "could not read request body"):
+		return "the request body could not be read", true
+	}
+	return "", false
 }
 
 // recoverPanic logs a resolver panic and answers with an internal error.

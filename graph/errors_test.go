@@ -36,3 +36,23 @@ func knownEmptyWhere(text string) bool {
 	}
 	return false
 }
+
+// Validation errors name ent fields by column; callers know them by the
+// GraphQL names entgql gave them, acronyms included.
+func TestGraphQLNames(t *testing.T) {
+	for column, want := range map[string]string{
+		"avatar_image_url":    "avatarImageURL",
+		"agent_id":            "agentID",
+		"participant_id":      "participantID",
+		"connection_code":     "connectionCode",
+		"session_properties":  "sessionProperties",
+		"path_taken":          "pathTaken",
+		"organization_domain": "organizationDomain",
+		"available_modes":     "availableModes",
+		"name":                "name",
+	} {
+		if got := graphqlName(column); got != want {
+			t.Errorf("graphqlName(%q) = %q, want %q", column, got, want)
+		}
+	}
+}

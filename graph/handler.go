@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"entgo.io/contrib/entgql"
@@ -43,8 +44,9 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) *handler.
 	es := schema(client)
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(getTransport{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(unsupported{}) // last: takes what the others refuse
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
@@ -148,14 +150,47 @@ func traceResolvers(ctx context.Context, next graphql.Resolver) (any, error) {
 	return res, err
 }
 
-// transactioner is entgql.Transactioner without its panic on a response
-// that has no operation: gqlgen's POST transport dispatches the error for a
-// request body that is not valid JSON before it creates one.
+// transactioner runs each mutation in a transaction, as
+// entgql.Transactioner does (whose MutateOperationContext, serialising the
+// mutation's resolvers, it keeps), with two differences. A response that has
+// no operation passes through: gqlgen's POST transport dispatches the error
+// for a body that is not valid JSON before it creates one, and entgql would
+// panic. And a failure to begin or commit goes through the error presenter
+// (logged, answered with a code), where entgql answers "cannot commit
+// transaction: " and the driver's text.
 type transactioner struct{ entgql.Transactioner }
 
 func (t transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	if !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	return t.Transactioner.InterceptResponse(ctx, next)
+	op := graphql.GetOperationContext(ctx).Operation
+	if op == nil || op.Operation != ast.Mutation || t.SkipTxFunc != nil && t.SkipTxFunc(op) {
+		return next(ctx)
+	}
+	txCtx, tx, err := t.OpenTx(ctx)
+	if err != nil {
+		return presented(ctx, fmt.Errorf("beginning the mutation's transaction: %w", err))
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			_ = tx.Rollback()
+			panic(r)
+		}
+	}()
+	rsp := next(txCtx)
+	if len(rsp.Errors) > 0 {
+		_ = tx.Rollback()
+		return &graphql.Response{Errors: rsp.Errors}
+	}
+	if err := tx.Commit(); err != nil {
+		return presented(ctx, fmt.Errorf("committing the mutation's transaction: %w", err))
+	}
+	return rsp
+}
+
+// presented is a response with err alone, as the error presenter shows it.
+func presented(ctx context.Context, err error) *graphql.Response {
+	graphql.AddError(ctx, &resolverError{err: err})
+	return &graphql.Response{Errors: graphql.GetErrors(ctx)}
 }

@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -49,8 +51,9 @@ var DefaultLimits = Limits{MaxTokens: 2000, MaxRepeats: 20, MaxDepth: 12, MaxCom
 const StatementCost = 250
 
 // limitsExtension rejects operations that are too deep or too complex, ask
-// for pages larger than MaxPageSize or too many nodes, or carry cursors
-// that were not made by Parley (a value of the wrong type would reach SQL).
+// for pages larger than MaxPageSize or too many nodes, carry cursors that
+// were not made by Parley (a value of the wrong type would reach SQL), or
+// carry a NUL character in any string (checkText).
 type limitsExtension struct {
 	limits Limits
 	schema graphql.ExecutableSchema
@@ -194,8 +197,13 @@ func (a *analysis) field(f *ast.Field) (cost, error) {
 	return c, nil
 }
 
-// checkArguments checks a field's page size, IDs and cursors.
+// checkArguments checks a field's strings, page size, IDs and cursors.
 func checkArguments(f *ast.Field, args map[string]any) error {
+	for _, name := range slices.Sorted(maps.Keys(args)) {
+		if err := checkText(name, args[name]); err != nil {
+			return err
+		}
+	}
 	for _, name := range []string{"first", "last"} {
 		if n, ok := asInt(args[name]); ok {
 			if err := paging.CheckSize(n); err != nil {

@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"time"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/parleyhq/parley/ent"
@@ -44,14 +47,39 @@ func newConnectionCode() string {
 	return b.String()
 }
 
+// lockConversation reads a conversation for a write that depends on what
+// it reads (its status, its message count). On PostgreSQL the row is read
+// with SELECT ... FOR UPDATE, so a concurrent writer waits for this
+// transaction and then reads its outcome, instead of failing the
+// conditional update below (the first appends to a pending conversation
+// raced so). SQLite needs no lock: its transactions begin IMMEDIATE, so
+// writers already run one at a time, and ent's SQLite dialect refuses FOR
+// UPDATE.
+func lockConversation(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Conversation, error) {
+	q := c.Conversation.Query().Where(conversation.ID(id))
+	q.Modify(func(s *sql.Selector) {
+		if s.Dialect() == dialect.Postgres {
+			s.ForUpdate()
+		}
+	})
+	return q.Only(ctx)
+}
+
+// errConcurrentChange answers a write whose conditional update found the
+// conversation changed since it was read. Locking makes this unreachable
+// in practice; if it happens, the request was fine and may be retried.
+func errConcurrentChange(id uuid.UUID) error {
+	return apperr.New(apperr.Conflict, "conversation %s was changed by another request at the same time; retry", id)
+}
+
 // appendMessages adds messages to a conversation and keeps its counters
-// right, all in the caller's transaction. The conversation row is updated
-// first, which locks it, so concurrent appends take distinct positions.
+// right, all in the caller's transaction. The conversation row is locked
+// first (lockConversation), so concurrent appends take distinct positions.
 func appendMessages(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []*model.AppendMessageInput) (*model.AppendMessagesPayload, error) {
 	if len(inputs) == 0 || len(inputs) > MaxAppendMessages {
 		return nil, apperr.Invalidf("messages: give between 1 and %d messages, got %d", MaxAppendMessages, len(inputs))
 	}
-	conv, err := c.Conversation.Get(ctx, id)
+	conv, err := lockConversation(ctx, c, id)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +91,15 @@ func appendMessages(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []*
 	for i, in := range inputs {
 		if in.Content == "" {
 			return nil, apperr.Invalidf("messages[%d].content: must not be empty", i)
+		}
+		// Checked here, not left to the bulk insert, so the error can say
+		// which message is at fault.
+		if err := message.ContentValidator(in.Content); err != nil {
+			return nil, apperr.Invalidf("messages[%d].content: %s", i, validatorReason(err))
+		}
+		if in.CreatedAt != nil && !dbtime.InRange(*in.CreatedAt) {
+			return nil, apperr.Invalidf("messages[%d].createdAt: %s is outside the accepted range, %s to %s",
+				i, in.CreatedAt.UTC().Format(time.RFC3339Nano), dbtime.Earliest.Format(time.RFC3339), dbtime.Latest.Format(time.RFC3339Nano))
 		}
 		if in.Role != message.RoleSystem {
 			turns++
@@ -81,7 +118,7 @@ func appendMessages(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []*
 	}
 	conv, err = update.Save(ctx)
 	if ent.IsNotFound(err) {
-		return nil, apperr.Invalidf("conversation %s changed while the messages were being appended; retry", id)
+		return nil, errConcurrentChange(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("updating conversation counters: %w", err)
@@ -102,8 +139,13 @@ func appendMessages(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []*
 			SetCreatedAt(createdAt)
 	}
 	msgs, err := c.Message.CreateBulk(builders...).Save(ctx)
+	if ent.IsConstraintError(err) {
+		// Only a concurrent append can take these positions (unique per
+		// conversation).
+		return nil, errConcurrentChange(id)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("inserting messages: %w", err)
 	}
 	return &model.AppendMessagesPayload{Conversation: conv, Messages: msgs}, nil
 }
@@ -111,7 +153,7 @@ func appendMessages(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []*
 // setStatus moves a conversation along an allowed transition and stamps the
 // start or completion time the transition implies.
 func setStatus(ctx context.Context, c *ent.Client, id uuid.UUID, to conversation.Status) (*ent.Conversation, error) {
-	conv, err := c.Conversation.Get(ctx, id)
+	conv, err := lockConversation(ctx, c, id)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +170,7 @@ func setStatus(ctx context.Context, c *ent.Client, id uuid.UUID, to conversation
 	}
 	conv, err = update.Save(ctx)
 	if ent.IsNotFound(err) {
-		return nil, apperr.Invalidf("conversation %s changed status concurrently; retry", id)
+		return nil, errConcurrentChange(id)
 	}
 	return conv, err
 }

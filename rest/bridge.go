@@ -38,7 +38,9 @@ func (h *Handler) execute(ctx context.Context, query string, vars map[string]any
 func fromGraphQL(message string, ext map[string]any) error {
 	code, _ := ext["code"].(string)
 	if code == "" {
-		code = string(apperr.Internal)
+		// The presenter gives every error a code; an error without one
+		// never went through it, so its text is logged, not shown.
+		return fmt.Errorf("rest: GraphQL error without a code: %s", message)
 	}
 	return &apperr.Error{Code: apperr.Code(code), Message: message}
 }

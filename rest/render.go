@@ -152,7 +152,8 @@ func WriteError(w http.ResponseWriter, _ *http.Request, err *apperr.Error) {
 		Code    apperr.Code `json:"code"`
 		Message string      `json:"message"`
 	}
-	if err.Code == apperr.RateLimited && w.Header().Get("Retry-After") == "" {
+	// A rate limit and a concurrent change both pass: say when to retry.
+	if (err.Code == apperr.RateLimited || err.Code == apperr.Conflict) && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
 	writeJSON(w, err.Code.HTTPStatus(), map[string]body{"error": {Code: err.Code, Message: err.Message}})

@@ -57,16 +57,24 @@ func New(exec *executor.Executor, logger *slog.Logger) *Handler {
 		w.Header().Set("Allow", http.MethodGet)
 		WriteError(w, r, apperr.New(apperr.MethodNotAllowed, "method %s is not allowed on %s; use GET", r.Method, r.URL.Path))
 	})
-	r.Use(func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			if tpl, err := mux.CurrentRoute(req).GetPathTemplate(); err == nil {
-				observe.SetRoute(req.Context(), tpl)
-			}
-			next.ServeHTTP(w, req)
-		})
-	})
 	h.router = r
 	return h
+}
+
+// NameRoutes names each request that matches a route by its template (in
+// the access log, metrics and trace) before next runs. Put in front of the
+// middleware that may refuse a request (key check, rate limit, body
+// limit), it counts those refusals under their route, not "unmatched".
+func (h *Handler) NameRoutes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m mux.RouteMatch
+		if h.router.Match(r, &m) && m.MatchErr == nil && m.Route != nil {
+			if tpl, err := m.Route.GetPathTemplate(); err == nil {
+				observe.SetRoute(r.Context(), tpl)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

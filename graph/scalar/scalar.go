@@ -49,21 +49,27 @@ func MarshalJSONArray(a []any) graphql.Marshaler {
 	})
 }
 
-// UnmarshalJSONArray accepts any JSON array.
+// UnmarshalJSONArray accepts any JSON array. The result is never nil:
+// gqlgen turns an inline `[]` literal into a nil slice, and the generated
+// SetInput reads a nil slice as "field not given", so `pathTaken: []` would
+// otherwise be ignored. (An absent or null field never reaches here.)
 func UnmarshalJSONArray(v any) ([]any, error) {
 	a, ok := v.([]any)
 	if !ok {
 		return nil, fmt.Errorf("expected a JSON array, got %T", v)
+	}
+	if a == nil {
+		a = []any{}
 	}
 	return a, nil
 }
 
 // MarshalTime writes a time in RFC 3339 in UTC ("Z"), with fractional
 // seconds only where they are non-zero, whatever zone the driver returned.
+// It never writes null: an absent time is a nil pointer, which gqlgen shows
+// as null before calling this, and a stored time, even the zero time, must
+// not turn a non-null field into an error.
 func MarshalTime(t time.Time) graphql.Marshaler {
-	if t.IsZero() {
-		return graphql.Null
-	}
 	return graphql.WriterFunc(func(w io.Writer) {
 		_, _ = io.WriteString(w, strconv.Quote(t.UTC().Format(time.RFC3339Nano)))
 	})

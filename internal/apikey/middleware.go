@@ -20,6 +20,13 @@ type ErrorWriter func(w http.ResponseWriter, r *http.Request, err *apperr.Error)
 func (a *Authenticator) Middleware(writeError ErrorWriter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			headers := r.Header.Values("Authorization")
+			if len(headers) > 1 {
+				// Proxies and clients disagree on which of several wins;
+				// answering for either could grant the wrong tenant.
+				writeError(w, r, apperr.New(apperr.Unauthorized, "%d Authorization headers: send exactly one, `Authorization: Bearer sk_live_...` (or sk_test_...)", len(headers)))
+				return
+			}
 			key, ok := bearer(r.Header.Get("Authorization"))
 			if !ok {
 				writeError(w, r, apperr.New(apperr.Unauthorized, "missing API key: send the header `Authorization: Bearer sk_live_...` (or sk_test_...)"))
