@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"time"
@@ -29,7 +30,8 @@ type serveConfig struct {
 	Introspection   bool
 	RateLimit       float64
 	RateBurst       int
-	MetricsAddr     string
+	MetricsAddr     listenAddr // empty: no metrics listener
+	MetricsPublic   bool
 	PprofAddr       string
 	ShutdownDelay   time.Duration
 	ShutdownTimeout time.Duration
@@ -54,7 +56,9 @@ func parseServeConfig(args []string, getenv func(string) string) (serveConfig, e
 	fs.BoolVar(&cfg.Introspection, "introspection", true, "allow GraphQL introspection"+def("introspection", "GRAPHQL_INTROSPECTION"))
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", 50, "requests per second allowed per API key on average, 0 for no limit"+def("rate-limit", "RATE_LIMIT"))
 	fs.IntVar(&cfg.RateBurst, "rate-burst", 100, "requests per API key allowed in a burst"+def("rate-burst", "RATE_BURST"))
-	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve /metrics on this address only, e.g. 127.0.0.1:9090, instead of on --addr"+def("metrics-addr", "METRICS_ADDR"))
+	cfg.MetricsAddr = defaultMetricsAddr
+	fs.Var(&cfg.MetricsAddr, "metrics-addr", "serve /metrics on this internal address (host:port), or off"+def("metrics-addr", "METRICS_ADDR"))
+	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "also serve /metrics on --addr, to anyone who can reach it"+def("metrics-public", "METRICS_PUBLIC"))
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060; off when empty"+def("pprof-addr", "PPROF_ADDR"))
 	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, how long to keep serving with /readyz failing before closing the listener"+def("shutdown-delay", "SHUTDOWN_DELAY"))
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown"+def("shutdown-timeout", "SHUTDOWN_TIMEOUT"))
@@ -94,6 +98,32 @@ func (d *demoMode) Set(v string) error {
 	return fmt.Errorf("must be auto, true or false, not %q", v)
 }
 
+// defaultMetricsAddr keeps metrics on loopback: operation names in them are
+// chosen by callers, so they are not for the public port.
+const defaultMetricsAddr = "127.0.0.1:9090"
+
+// listenAddr is a host:port to listen on, or empty (set as "off") for none.
+type listenAddr string
+
+func (a *listenAddr) String() string {
+	if *a == "" {
+		return "off"
+	}
+	return string(*a)
+}
+
+func (a *listenAddr) Set(v string) error {
+	if v == "off" || v == "" {
+		*a = ""
+		return nil
+	}
+	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+		return fmt.Errorf("must be host:port (e.g. 127.0.0.1:9090) or off, not %q", v)
+	}
+	*a = listenAddr(v)
+	return nil
+}
+
 // serve runs the server until ctx ends, then drains it.
 func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 	metrics := observe.NewMetrics()
@@ -123,16 +153,16 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 
 	auth := apikey.New(db.Client, apikey.Options{Logger: logger})
 	handler := api.New(api.Config{
-		Auth:             auth,
-		Client:           db.Client,
-		Logger:           logger,
-		Introspection:    cfg.Introspection,
-		Loader:           loader.DefaultOptions,
-		Metrics:          metrics,
-		Ready:            db.SQL.PingContext,
-		RateLimit:        ratelimit.New(cfg.RateLimit, cfg.RateBurst),
-		MaxBodyBytes:     cfg.MaxBodyBytes,
-		MetricsElsewhere: cfg.MetricsAddr != "",
+		Auth:          auth,
+		Client:        db.Client,
+		Logger:        logger,
+		Introspection: cfg.Introspection,
+		Loader:        loader.DefaultOptions,
+		Metrics:       metrics,
+		Ready:         db.SQL.PingContext,
+		RateLimit:     ratelimit.New(cfg.RateLimit, cfg.RateBurst),
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+		MetricsPublic: cfg.MetricsPublic,
 	})
 	var root http.Handler = handler
 	if tracing {
@@ -153,7 +183,7 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		name, addr string
 		handler    http.Handler
 	}{
-		{"metrics", cfg.MetricsAddr, metricsMux(metrics)},
+		{"metrics", string(cfg.MetricsAddr), metricsMux(metrics)},
 		{"pprof", cfg.PprofAddr, pprofMux()},
 	}
 	errc := make(chan error, 1+len(internal)) // one per listener, so none blocks after shutdown

@@ -55,7 +55,7 @@ func TestGracefulShutdown(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", addr, "--database-url", url, "--demo", "false", "--shutdown-delay", "300ms"}, noEnv, io.Discard, io.Discard)
+		done <- run(ctx, []string{"serve", "--addr", addr, "--database-url", url, "--demo", "false", "--shutdown-delay", "300ms", "--metrics-addr", "off"}, noEnv, io.Discard, io.Discard)
 	}()
 	base := "http://" + addr
 	waitFor(t, "the server to be ready", func() bool { return status(base+"/readyz") == http.StatusOK })
@@ -93,15 +93,26 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
-// serve --metrics-addr moves /metrics off the public port onto its own.
+// /metrics is served on the internal --metrics-addr listener and not on the
+// public port, unless --metrics-public asks for it explicitly.
 func TestServeMetricsAddr(t *testing.T) {
 	url := testenv.DatabaseURL(t)
+	serveUntilCancel := func(args ...string) (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, append([]string{"serve", "--database-url", url, "--demo", "false", "--shutdown-delay", "0s"}, args...), noEnv, io.Discard, io.Discard)
+		}()
+		return func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("serve %v: %v", args, err)
+			}
+		}
+	}
+
 	addr, metricsAddr := freeAddr(t), freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", addr, "--metrics-addr", metricsAddr, "--database-url", url, "--demo", "false", "--shutdown-delay", "0s"}, noEnv, io.Discard, io.Discard)
-	}()
+	stop := serveUntilCancel("--addr", addr, "--metrics-addr", metricsAddr)
 	waitFor(t, "the server to be ready", func() bool { return status("http://"+addr+"/readyz") == http.StatusOK })
 	waitFor(t, "the metrics listener", func() bool { return status("http://"+metricsAddr+"/metrics") == http.StatusOK })
 	if got := status("http://" + addr + "/metrics"); got != http.StatusNotFound {
@@ -110,10 +121,15 @@ func TestServeMetricsAddr(t *testing.T) {
 	if got := status("http://" + metricsAddr + "/graphql"); got != http.StatusNotFound {
 		t.Errorf("/graphql on the metrics port: %d, want 404", got)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve: %v", err)
+	stop()
+
+	addr = freeAddr(t)
+	stop = serveUntilCancel("--addr", addr, "--metrics-addr", "off", "--metrics-public")
+	waitFor(t, "the server to be ready", func() bool { return status("http://"+addr+"/readyz") == http.StatusOK })
+	if got := status("http://" + addr + "/metrics"); got != http.StatusOK {
+		t.Errorf("/metrics on the public port with --metrics-public: %d, want 200", got)
 	}
+	stop()
 }
 
 // serve's configuration comes from defaults, then the environment, then
@@ -130,6 +146,14 @@ func TestServeConfig(t *testing.T) {
 	if cfg.RateLimit != 7 || cfg.Addr != ":9999" || cfg.ShutdownDelay != time.Second || cfg.RateBurst != 100 || cfg.Demo != demoAuto {
 		t.Fatalf("config %+v: want the flag over the environment over the defaults", cfg)
 	}
+	// Metrics stay on loopback unless told otherwise.
+	if cfg.MetricsAddr != "127.0.0.1:9090" || cfg.MetricsPublic {
+		t.Fatalf("metrics: addr %q, public %v; want 127.0.0.1:9090 and false", cfg.MetricsAddr, cfg.MetricsPublic)
+	}
+	cfg, err = parseServeConfig([]string{"--metrics-public"}, env(map[string]string{"METRICS_ADDR": "off"}))
+	if err != nil || cfg.MetricsAddr != "" || !cfg.MetricsPublic {
+		t.Fatalf("METRICS_ADDR=off --metrics-public: %+v, %v", cfg, err)
+	}
 	for name, tc := range map[string]struct {
 		args []string
 		vars map[string]string
@@ -141,6 +165,8 @@ func TestServeConfig(t *testing.T) {
 		"bad demo in env":     {nil, map[string]string{"PARLEY_DEMO": "yes"}, "PARLEY_DEMO"},
 		"bad demo flag":       {[]string{"--demo", "maybe"}, nil, "demo"},
 		"bad size flag":       {[]string{"--max-body-bytes", "1MB"}, nil, "max-body-bytes"},
+		"bad metrics address": {nil, map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR"},
+		"bad metrics public":  {nil, map[string]string{"METRICS_PUBLIC": "yes"}, "METRICS_PUBLIC"},
 	} {
 		if _, err := parseServeConfig(tc.args, env(tc.vars)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one naming %s", name, err, tc.want)

@@ -25,11 +25,13 @@ type Config struct {
 	Introspection bool
 	// Loader tunes the dataloaders each GraphQL operation gets.
 	Loader loader.Options
-	// Metrics, if set, are recorded and served at /metrics.
+	// Metrics, if set, are recorded; their handler is served by the caller
+	// on an internal listener (serve --metrics-addr).
 	Metrics *observe.Metrics
-	// MetricsElsewhere keeps /metrics off this handler: the caller serves
-	// Metrics.Handler() on a listener of its own (serve --metrics-addr).
-	MetricsElsewhere bool
+	// MetricsPublic also serves /metrics on this handler (serve
+	// --metrics-public). Off by default: operation names are chosen by
+	// callers, so one tenant could read what others run.
+	MetricsPublic bool
 	// Ready reports whether the database can serve requests; nil means it
 	// always can.
 	Ready func(context.Context) error

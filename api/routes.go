@@ -33,7 +33,7 @@ func (h *Handler) routes(cfg Config) http.Handler {
 	mux.Handle("GET "+playground.AssetsPath, named(playground.AssetsPath, playground.Assets()))
 	mux.Handle("GET /healthz", named("/healthz", http.HandlerFunc(h.healthz)))
 	mux.Handle("GET /readyz", named("/readyz", http.HandlerFunc(h.readyz)))
-	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
+	if cfg.Metrics != nil && cfg.MetricsPublic {
 		mux.Handle("GET /metrics", named("/metrics", cfg.Metrics.Handler()))
 	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
