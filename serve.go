@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect"
 
 	"github.com/parleyhq/parley/api"
+	"github.com/parleyhq/parley/graph"
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/database"
@@ -36,6 +38,8 @@ type serveConfig struct {
 	ShutdownDelay   time.Duration
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
+	QueryCacheBytes positiveInt
+	APQCacheBytes   positiveInt
 }
 
 // parseServeConfig reads the configuration: defaults, then the environment,
@@ -63,6 +67,10 @@ func parseServeConfig(args []string, getenv func(string) string) (serveConfig, e
 	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, how long to keep serving with /readyz failing before closing the listener"+def("shutdown-delay", "SHUTDOWN_DELAY"))
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown"+def("shutdown-timeout", "SHUTDOWN_TIMEOUT"))
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted"+def("max-body-bytes", "MAX_BODY_BYTES"))
+	cfg.QueryCacheBytes = graph.DefaultQueryCacheBytes
+	fs.Var(&cfg.QueryCacheBytes, "query-cache-bytes", "bytes the parsed GraphQL query cache may hold (estimated)"+def("query-cache-bytes", "QUERY_CACHE_BYTES"))
+	cfg.APQCacheBytes = graph.DefaultAPQCacheBytes
+	fs.Var(&cfg.APQCacheBytes, "apq-cache-bytes", "bytes the automatic persisted query cache may hold"+def("apq-cache-bytes", "APQ_CACHE_BYTES"))
 
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -121,6 +129,20 @@ func (a *listenAddr) Set(v string) error {
 		return fmt.Errorf("must be host:port (e.g. 127.0.0.1:9090) or off, not %q", v)
 	}
 	*a = listenAddr(v)
+	return nil
+}
+
+// positiveInt is a size that must be at least 1.
+type positiveInt int64
+
+func (n *positiveInt) String() string { return strconv.FormatInt(int64(*n), 10) }
+
+func (n *positiveInt) Set(v string) error {
+	i, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || i < 1 {
+		return fmt.Errorf("must be a whole number of at least 1, not %q", v)
+	}
+	*n = positiveInt(i)
 	return nil
 }
 

@@ -146,6 +146,9 @@ func TestServeConfig(t *testing.T) {
 	if cfg.RateLimit != 7 || cfg.Addr != ":9999" || cfg.ShutdownDelay != time.Second || cfg.RateBurst != 100 || cfg.Demo != demoAuto {
 		t.Fatalf("config %+v: want the flag over the environment over the defaults", cfg)
 	}
+	if cfg.QueryCacheBytes != 64<<20 || cfg.APQCacheBytes != 16<<20 {
+		t.Fatalf("cache bounds %d and %d, want 64 MiB and 16 MiB", cfg.QueryCacheBytes, cfg.APQCacheBytes)
+	}
 	// Metrics stay on loopback unless told otherwise.
 	if cfg.MetricsAddr != "127.0.0.1:9090" || cfg.MetricsPublic {
 		t.Fatalf("metrics: addr %q, public %v; want 127.0.0.1:9090 and false", cfg.MetricsAddr, cfg.MetricsPublic)
@@ -166,6 +169,9 @@ func TestServeConfig(t *testing.T) {
 		"bad demo flag":       {[]string{"--demo", "maybe"}, nil, "demo"},
 		"bad size flag":       {[]string{"--max-body-bytes", "1MB"}, nil, "max-body-bytes"},
 		"bad metrics address": {nil, map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR"},
+		"zero query cache":    {nil, map[string]string{"QUERY_CACHE_BYTES": "0"}, "QUERY_CACHE_BYTES"},
+		"bad query cache":     {[]string{"--query-cache-bytes", "64MB"}, nil, "query-cache-bytes"},
+		"negative apq cache":  {nil, map[string]string{"APQ_CACHE_BYTES": "-1"}, "APQ_CACHE_BYTES"},
 		"bad metrics public":  {nil, map[string]string{"METRICS_PUBLIC": "yes"}, "METRICS_PUBLIC"},
 	} {
 		if _, err := parseServeConfig(tc.args, env(tc.vars)); err == nil || !strings.Contains(err.Error(), tc.want) {

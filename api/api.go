@@ -42,6 +42,10 @@ type Config struct {
 	RateLimit *ratelimit.Limiter
 	// MaxBodyBytes bounds request bodies (0: DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// QueryCacheBytes and APQCacheBytes bound GraphQL's parsed-query and
+	// persisted-query caches (0: graph's defaults).
+	QueryCacheBytes int64
+	APQCacheBytes   int64
 }
 
 // DefaultMaxBodyBytes bounds a request body: far above any GraphQL

@@ -15,7 +15,12 @@ import (
 // check, rate limit and body limit, each answering failures in its own
 // format.
 func (h *Handler) routes(cfg Config) http.Handler {
-	opts := graph.Options{Introspection: cfg.Introspection, Loader: cfg.Loader}
+	opts := graph.Options{
+		Introspection:   cfg.Introspection,
+		Loader:          cfg.Loader,
+		QueryCacheBytes: cfg.QueryCacheBytes,
+		APQCacheBytes:   cfg.APQCacheBytes,
+	}
 	gql := graph.NewHandler(cfg.Client, cfg.Logger, opts)
 	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger, opts), cfg.Logger)
 

@@ -9,7 +9,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/attribute"
@@ -28,6 +27,23 @@ type Options struct {
 	Introspection bool
 	// Loader tunes the dataloaders each operation gets.
 	Loader loader.Options
+	// QueryCacheBytes bounds the parsed-query cache (0:
+	// DefaultQueryCacheBytes). The REST executor's cache only ever holds
+	// its few fixed operations.
+	QueryCacheBytes int64
+	// APQCacheBytes bounds the automatic-persisted-query cache (0:
+	// DefaultAPQCacheBytes).
+	APQCacheBytes int64
+}
+
+func (o Options) queryCacheBytes() int64 { return orDefault(o.QueryCacheBytes, DefaultQueryCacheBytes) }
+func (o Options) apqCacheBytes() int64   { return orDefault(o.APQCacheBytes, DefaultAPQCacheBytes) }
+
+func orDefault(v, def int64) int64 {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET transports, a
@@ -42,7 +58,9 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) *handler.
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	// Persisted queries are per tenant: a shared cache would tell one
+	// tenant whether another recently ran an exact query.
+	srv.Use(extension.AutomaticPersistedQuery{Cache: tenantCache[string]{NewAPQCache(opts.apqCacheBytes())}})
 	configure(srv, client, logger, opts)
 	return srv
 }
@@ -73,7 +91,7 @@ type configurable interface {
 }
 
 func configure(c configurable, client *ent.Client, logger *slog.Logger, opts Options) {
-	c.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	c.SetQueryCache(NewQueryCache(opts.queryCacheBytes()))
 	c.Use(limitsExtension{limits: DefaultLimits})
 	c.Use(extension.FixedComplexityLimit(DefaultLimits.MaxComplexity))
 	c.Use(transactioner{entgql.Transactioner{TxOpener: client}})
