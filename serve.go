@@ -38,6 +38,7 @@ type serveConfig struct {
 	ShutdownDelay   time.Duration
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
+	RequestTimeout  positiveDuration
 	QueryCacheBytes positiveInt
 	APQCacheBytes   positiveInt
 }
@@ -67,6 +68,8 @@ func parseServeConfig(args []string, getenv func(string) string) (serveConfig, e
 	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, how long to keep serving with /readyz failing before closing the listener"+def("shutdown-delay", "SHUTDOWN_DELAY"))
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown"+def("shutdown-timeout", "SHUTDOWN_TIMEOUT"))
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted"+def("max-body-bytes", "MAX_BODY_BYTES"))
+	cfg.RequestTimeout = positiveDuration(api.DefaultRequestTimeout)
+	fs.Var(&cfg.RequestTimeout, "request-timeout", "every request's deadline, SQL included; keep it under --shutdown-timeout"+def("request-timeout", "REQUEST_TIMEOUT"))
 	cfg.QueryCacheBytes = graph.DefaultQueryCacheBytes
 	fs.Var(&cfg.QueryCacheBytes, "query-cache-bytes", "bytes the parsed GraphQL query cache may hold (estimated)"+def("query-cache-bytes", "QUERY_CACHE_BYTES"))
 	cfg.APQCacheBytes = graph.DefaultAPQCacheBytes
@@ -129,6 +132,24 @@ func (a *listenAddr) Set(v string) error {
 		return fmt.Errorf("must be host:port (e.g. 127.0.0.1:9090) or off, not %q", v)
 	}
 	*a = listenAddr(v)
+	return nil
+}
+
+// writeMargin is the time left after a request's deadline to write its
+// answer before the connection's write deadline.
+const writeMargin = 5 * time.Second
+
+// positiveDuration is a duration that must be over zero.
+type positiveDuration time.Duration
+
+func (d *positiveDuration) String() string { return time.Duration(*d).String() }
+
+func (d *positiveDuration) Set(v string) error {
+	p, err := time.ParseDuration(v)
+	if err != nil || p <= 0 {
+		return fmt.Errorf("must be a duration over zero, e.g. 10s, not %q", v)
+	}
+	*d = positiveDuration(p)
 	return nil
 }
 
@@ -196,8 +217,10 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		// From the end of the headers: the request's own deadline, then
+		// time to write its answer (a timeout error, at worst).
+		WriteTimeout: time.Duration(cfg.RequestTimeout) + writeMargin,
+		IdleTimeout:  120 * time.Second,
 	}
 	// Metrics and profiles may have listeners of their own, never reachable
 	// through the public port.
@@ -218,6 +241,10 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		go func() { errc <- side.ListenAndServe() }()
 		defer side.Close()
 		logger.Info(l.name+" listening", "addr", l.addr)
+	}
+	if time.Duration(cfg.RequestTimeout) >= cfg.ShutdownTimeout {
+		logger.Warn("--request-timeout is not under --shutdown-timeout: on shutdown a stuck request can outlast the drain and the server exits with status 2",
+			"request_timeout", time.Duration(cfg.RequestTimeout).String(), "shutdown_timeout", cfg.ShutdownTimeout.String())
 	}
 	logger.Info("parley listening", "addr", cfg.Addr, "graphql", "/graphql", "playground", "/", "database", db.Dialect)
 

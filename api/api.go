@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/graph/loader"
@@ -42,6 +43,8 @@ type Config struct {
 	RateLimit *ratelimit.Limiter
 	// MaxBodyBytes bounds request bodies (0: DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// RequestTimeout is every request's deadline (0: DefaultRequestTimeout).
+	RequestTimeout time.Duration
 	// QueryCacheBytes and APQCacheBytes bound GraphQL's parsed-query and
 	// persisted-query caches (0: graph's defaults).
 	QueryCacheBytes int64
@@ -51,6 +54,13 @@ type Config struct {
 // DefaultMaxBodyBytes bounds a request body: far above any GraphQL
 // operation or message batch a client sends, far below what could hurt.
 const DefaultMaxBodyBytes = 1 << 20
+
+// DefaultRequestTimeout is every request's deadline: the slowest request
+// the benchmarks saw (a GraphQL page of 50 conversations with 800 messages,
+// p99 0.28 s with the CPUs saturated) has 35 times that, and it is well
+// under the 30-second shutdown timeout, so a draining server never waits
+// out a stuck request.
+const DefaultRequestTimeout = 10 * time.Second
 
 // Handler is Parley's root HTTP handler.
 type Handler struct {
@@ -67,8 +77,11 @@ func New(cfg Config) *Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
 	h := &Handler{ready: cfg.Ready}
-	h.handler = observe.Middleware(cfg.Logger, cfg.Metrics)(h.routes(cfg))
+	h.handler = observe.Middleware(cfg.Logger, cfg.Metrics)(withDeadline(cfg.RequestTimeout, h.routes(cfg)))
 	return h
 }
 

@@ -44,9 +44,12 @@ func markResolverErrors(ctx context.Context, next graphql.Resolver) (any, error)
 func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-		code, msg := classify(err, gqlErr)
-		if code == apperr.Internal {
+		code, msg := classify(ctx, err, gqlErr)
+		switch {
+		case code == apperr.Internal:
 			logger.ErrorContext(ctx, "graphql resolver failed", "error", err, "path", gqlErr.Path.String())
+		case code == apperr.Timeout && errors.Is(ctx.Err(), context.DeadlineExceeded):
+			logger.WarnContext(ctx, "graphql resolver ran out of time", "error", err, "path", gqlErr.Path.String())
 		}
 		gqlErr.Message = msg
 		gqlErr.Extensions = map[string]any{"code": string(code)}
@@ -54,9 +57,17 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-func classify(err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
+func classify(ctx context.Context, err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
 	if e, ok := apperr.As(err); ok {
 		return e.Code, e.Message
+	}
+	// A resolver stopped by the request's deadline (or its client leaving):
+	// the database driver's error wraps the context's.
+	var internal *resolverError
+	if errors.As(err, &internal) {
+		if e, ok := apperr.OutOfTime(ctx, err); ok {
+			return e.Code, e.Message
+		}
 	}
 	var gqlNotFound *gqlerror.Error
 	if errors.As(err, &gqlNotFound) && gqlNotFound.Extensions["code"] == "NOT_FOUND" { // entgql's Noders
@@ -79,8 +90,7 @@ func classify(err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
 	if errors.Is(err, privacy.Deny) {
 		return apperr.NotFound, "not found"
 	}
-	var internal *resolverError
-	if errors.As(err, &internal) {
+	if internal != nil {
 		return apperr.Internal, "internal error"
 	}
 	// Parse, validation and argument errors: about the request itself.

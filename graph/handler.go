@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -49,8 +50,9 @@ func orDefault(v, def int64) int64 {
 // NewHandler returns the GraphQL HTTP handler: POST and GET transports, a
 // parsed-query cache, one transaction per mutation, and an error presenter
 // that shows callers only what they can act on. Requests must carry a
-// viewer in their context (the API key middleware puts it there).
-func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) *handler.Server {
+// viewer in their context (the API key middleware puts it there). An
+// operation that runs out of time is answered 504.
+func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Handler {
 	srv := handler.New(schema(client))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -62,7 +64,8 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) *handler.
 	// tenant whether another recently ran an exact query.
 	srv.Use(extension.AutomaticPersistedQuery{Cache: tenantCache[string]{NewAPQCache(opts.apqCacheBytes())}})
 	configure(srv, client, logger, opts)
-	return srv
+	srv.AroundResponses(markTimeouts)
+	return timeoutStatus(srv)
 }
 
 // NewExecutor returns an executor of the same schema, with the same
