@@ -196,16 +196,19 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 
 	auth := apikey.New(db.Client, apikey.Options{Logger: logger})
 	handler := api.New(api.Config{
-		Auth:          auth,
-		Client:        db.Client,
-		Logger:        logger,
-		Introspection: cfg.Introspection,
-		Loader:        loader.DefaultOptions,
-		Metrics:       metrics,
-		Ready:         db.SQL.PingContext,
-		RateLimit:     ratelimit.New(cfg.RateLimit, cfg.RateBurst),
-		MaxBodyBytes:  cfg.MaxBodyBytes,
-		MetricsPublic: cfg.MetricsPublic,
+		Auth:            auth,
+		Client:          db.Client,
+		Logger:          logger,
+		Introspection:   cfg.Introspection,
+		Loader:          loader.DefaultOptions,
+		Metrics:         metrics,
+		Ready:           db.SQL.PingContext,
+		RateLimit:       ratelimit.New(cfg.RateLimit, cfg.RateBurst),
+		MaxBodyBytes:    cfg.MaxBodyBytes,
+		MetricsPublic:   cfg.MetricsPublic,
+		RequestTimeout:  time.Duration(cfg.RequestTimeout),
+		QueryCacheBytes: int64(cfg.QueryCacheBytes),
+		APQCacheBytes:   int64(cfg.APQCacheBytes),
 	})
 	var root http.Handler = handler
 	if tracing {

@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"database/sql/driver"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -63,8 +65,10 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Hand
 	// Persisted queries are per tenant: a shared cache would tell one
 	// tenant whether another recently ran an exact query.
 	srv.Use(extension.AutomaticPersistedQuery{Cache: tenantCache[string]{NewAPQCache(opts.apqCacheBytes())}})
-	configure(srv, client, logger, opts)
+	// Outermost of the response middlewares (the first added), so it sees
+	// the errors of the transaction too.
 	srv.AroundResponses(markTimeouts)
+	configure(srv, client, logger, opts)
 	return timeoutStatus(srv)
 }
 
@@ -144,14 +148,47 @@ func traceResolvers(ctx context.Context, next graphql.Resolver) (any, error) {
 	return res, err
 }
 
-// transactioner is entgql.Transactioner without its panic on a response
-// that has no operation: gqlgen's POST transport dispatches the error for a
-// request body that is not valid JSON before it creates one.
+// transactioner is entgql.Transactioner with two changes. It does not
+// panic on a response that has no operation (gqlgen's POST transport
+// dispatches the error for a request body that is not valid JSON before it
+// creates one). And a transaction that cannot begin or commit is reported
+// through the error presenter, like a resolver's error, instead of
+// entgql's bare message with the driver's text and no code: a mutation
+// waiting for SQLite's write lock past the request's deadline is a
+// timeout, and a database failure is an internal error that is logged.
 type transactioner struct{ entgql.Transactioner }
 
 func (t transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	if !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
-	return t.Transactioner.InterceptResponse(ctx, next)
+	var failed error
+	watched := entgql.Transactioner{SkipTxFunc: t.SkipTxFunc, TxOpener: entgql.TxOpenerFunc(func(ctx context.Context) (context.Context, driver.Tx, error) {
+		txCtx, tx, err := t.OpenTx(ctx)
+		if err != nil {
+			failed = fmt.Errorf("beginning the mutation's transaction: %w", err)
+			return nil, nil, err
+		}
+		return txCtx, commitWatch{Tx: tx, failed: &failed}, nil
+	})}
+	resp := watched.InterceptResponse(ctx, next)
+	if failed != nil {
+		graphql.AddError(ctx, &resolverError{err: failed})
+		return &graphql.Response{Errors: graphql.GetErrors(ctx)}
+	}
+	return resp
+}
+
+// commitWatch records a failed commit for transactioner.
+type commitWatch struct {
+	driver.Tx
+	failed *error
+}
+
+func (c commitWatch) Commit() error {
+	err := c.Tx.Commit()
+	if err != nil {
+		*c.failed = fmt.Errorf("committing the mutation's transaction: %w", err)
+	}
+	return err
 }
