@@ -5,13 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/pprof"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect"
 
 	"github.com/parleyhq/parley/api"
+	"github.com/parleyhq/parley/graph"
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/database"
@@ -29,11 +32,15 @@ type serveConfig struct {
 	Introspection   bool
 	RateLimit       float64
 	RateBurst       int
-	MetricsAddr     string
+	MetricsAddr     listenAddr // empty: no metrics listener
+	MetricsPublic   bool
 	PprofAddr       string
 	ShutdownDelay   time.Duration
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
+	RequestTimeout  positiveDuration
+	QueryCacheBytes positiveInt
+	APQCacheBytes   positiveInt
 }
 
 // parseServeConfig reads the configuration: defaults, then the environment,
@@ -54,11 +61,19 @@ func parseServeConfig(args []string, getenv func(string) string) (serveConfig, e
 	fs.BoolVar(&cfg.Introspection, "introspection", true, "allow GraphQL introspection"+def("introspection", "GRAPHQL_INTROSPECTION"))
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", 50, "requests per second allowed per API key on average, 0 for no limit"+def("rate-limit", "RATE_LIMIT"))
 	fs.IntVar(&cfg.RateBurst, "rate-burst", 100, "requests per API key allowed in a burst"+def("rate-burst", "RATE_BURST"))
-	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve /metrics on this address only, e.g. 127.0.0.1:9090, instead of on --addr"+def("metrics-addr", "METRICS_ADDR"))
+	cfg.MetricsAddr = defaultMetricsAddr
+	fs.Var(&cfg.MetricsAddr, "metrics-addr", "serve /metrics on this internal address (host:port), or off"+def("metrics-addr", "METRICS_ADDR"))
+	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "also serve /metrics on --addr, to anyone who can reach it"+def("metrics-public", "METRICS_PUBLIC"))
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060; off when empty"+def("pprof-addr", "PPROF_ADDR"))
 	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, how long to keep serving with /readyz failing before closing the listener"+def("shutdown-delay", "SHUTDOWN_DELAY"))
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown"+def("shutdown-timeout", "SHUTDOWN_TIMEOUT"))
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", api.DefaultMaxBodyBytes, "largest request body accepted"+def("max-body-bytes", "MAX_BODY_BYTES"))
+	cfg.RequestTimeout = positiveDuration(api.DefaultRequestTimeout)
+	fs.Var(&cfg.RequestTimeout, "request-timeout", "every request's deadline, SQL included; keep it under --shutdown-timeout"+def("request-timeout", "REQUEST_TIMEOUT"))
+	cfg.QueryCacheBytes = graph.DefaultQueryCacheBytes
+	fs.Var(&cfg.QueryCacheBytes, "query-cache-bytes", "bytes the parsed GraphQL query cache may hold (estimated)"+def("query-cache-bytes", "QUERY_CACHE_BYTES"))
+	cfg.APQCacheBytes = graph.DefaultAPQCacheBytes
+	fs.Var(&cfg.APQCacheBytes, "apq-cache-bytes", "bytes the automatic persisted query cache may hold"+def("apq-cache-bytes", "APQ_CACHE_BYTES"))
 
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -94,6 +109,64 @@ func (d *demoMode) Set(v string) error {
 	return fmt.Errorf("must be auto, true or false, not %q", v)
 }
 
+// defaultMetricsAddr keeps metrics on loopback: operation names in them are
+// chosen by callers, so they are not for the public port.
+const defaultMetricsAddr = "127.0.0.1:9090"
+
+// listenAddr is a host:port to listen on, or empty (set as "off") for none.
+type listenAddr string
+
+func (a *listenAddr) String() string {
+	if *a == "" {
+		return "off"
+	}
+	return string(*a)
+}
+
+func (a *listenAddr) Set(v string) error {
+	if v == "off" || v == "" {
+		*a = ""
+		return nil
+	}
+	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+		return fmt.Errorf("must be host:port (e.g. 127.0.0.1:9090) or off, not %q", v)
+	}
+	*a = listenAddr(v)
+	return nil
+}
+
+// writeMargin is the time left after a request's deadline to write its
+// answer before the connection's write deadline.
+const writeMargin = 5 * time.Second
+
+// positiveDuration is a duration that must be over zero.
+type positiveDuration time.Duration
+
+func (d *positiveDuration) String() string { return time.Duration(*d).String() }
+
+func (d *positiveDuration) Set(v string) error {
+	p, err := time.ParseDuration(v)
+	if err != nil || p <= 0 {
+		return fmt.Errorf("must be a duration over zero, e.g. 10s, not %q", v)
+	}
+	*d = positiveDuration(p)
+	return nil
+}
+
+// positiveInt is a size that must be at least 1.
+type positiveInt int64
+
+func (n *positiveInt) String() string { return strconv.FormatInt(int64(*n), 10) }
+
+func (n *positiveInt) Set(v string) error {
+	i, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || i < 1 {
+		return fmt.Errorf("must be a whole number of at least 1, not %q", v)
+	}
+	*n = positiveInt(i)
+	return nil
+}
+
 // serve runs the server until ctx ends, then drains it.
 func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 	metrics := observe.NewMetrics()
@@ -123,16 +196,19 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 
 	auth := apikey.New(db.Client, apikey.Options{Logger: logger})
 	handler := api.New(api.Config{
-		Auth:             auth,
-		Client:           db.Client,
-		Logger:           logger,
-		Introspection:    cfg.Introspection,
-		Loader:           loader.DefaultOptions,
-		Metrics:          metrics,
-		Ready:            db.SQL.PingContext,
-		RateLimit:        ratelimit.New(cfg.RateLimit, cfg.RateBurst),
-		MaxBodyBytes:     cfg.MaxBodyBytes,
-		MetricsElsewhere: cfg.MetricsAddr != "",
+		Auth:            auth,
+		Client:          db.Client,
+		Logger:          logger,
+		Introspection:   cfg.Introspection,
+		Loader:          loader.DefaultOptions,
+		Metrics:         metrics,
+		Ready:           db.SQL.PingContext,
+		RateLimit:       ratelimit.New(cfg.RateLimit, cfg.RateBurst),
+		MaxBodyBytes:    cfg.MaxBodyBytes,
+		MetricsPublic:   cfg.MetricsPublic,
+		RequestTimeout:  time.Duration(cfg.RequestTimeout),
+		QueryCacheBytes: int64(cfg.QueryCacheBytes),
+		APQCacheBytes:   int64(cfg.APQCacheBytes),
 	})
 	var root http.Handler = handler
 	if tracing {
@@ -144,8 +220,10 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		// From the end of the headers: the request's own deadline, then
+		// time to write its answer (a timeout error, at worst).
+		WriteTimeout: time.Duration(cfg.RequestTimeout) + writeMargin,
+		IdleTimeout:  120 * time.Second,
 	}
 	// Metrics and profiles may have listeners of their own, never reachable
 	// through the public port.
@@ -153,7 +231,7 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		name, addr string
 		handler    http.Handler
 	}{
-		{"metrics", cfg.MetricsAddr, metricsMux(metrics)},
+		{"metrics", string(cfg.MetricsAddr), metricsMux(metrics)},
 		{"pprof", cfg.PprofAddr, pprofMux()},
 	}
 	errc := make(chan error, 1+len(internal)) // one per listener, so none blocks after shutdown
@@ -166,6 +244,10 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		go func() { errc <- side.ListenAndServe() }()
 		defer side.Close()
 		logger.Info(l.name+" listening", "addr", l.addr)
+	}
+	if time.Duration(cfg.RequestTimeout) >= cfg.ShutdownTimeout {
+		logger.Warn("--request-timeout is not under --shutdown-timeout: on shutdown a stuck request can outlast the drain and the server exits with status 2",
+			"request_timeout", time.Duration(cfg.RequestTimeout).String(), "shutdown_timeout", cfg.ShutdownTimeout.String())
 	}
 	logger.Info("parley listening", "addr", cfg.Addr, "graphql", "/graphql", "playground", "/", "database", db.Dialect)
 

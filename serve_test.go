@@ -7,10 +7,16 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
+
+	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/testenv"
 )
 
@@ -55,7 +61,7 @@ func TestGracefulShutdown(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", addr, "--database-url", url, "--demo", "false", "--shutdown-delay", "300ms"}, noEnv, io.Discard, io.Discard)
+		done <- run(ctx, []string{"serve", "--addr", addr, "--database-url", url, "--demo", "false", "--shutdown-delay", "300ms", "--metrics-addr", "off"}, noEnv, io.Discard, io.Discard)
 	}()
 	base := "http://" + addr
 	waitFor(t, "the server to be ready", func() bool { return status(base+"/readyz") == http.StatusOK })
@@ -93,15 +99,106 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
-// serve --metrics-addr moves /metrics off the public port onto its own.
-func TestServeMetricsAddr(t *testing.T) {
+// On SIGTERM a request stuck on a database lock does not hold the drain
+// past --shutdown-timeout: its deadline (--request-timeout, shorter) stops
+// its SQL, it is answered 504 timeout, and serve returns without error
+// (exit status 0, not 2). The lock is held from outside the server: SQLite's
+// write lock (BEGIN IMMEDIATE), or PostgreSQL's ACCESS EXCLUSIVE on agents.
+func TestShutdownWithStuckRequest(t *testing.T) {
 	url := testenv.DatabaseURL(t)
+	key := strings.TrimSpace(runCLI(t, "apikey", "create", "--database-url", url, "--org", "Acme"))
 	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", addr, "--metrics-addr", metricsAddr, "--database-url", url, "--demo", "false", "--shutdown-delay", "0s"}, noEnv, io.Discard, io.Discard)
+		done <- run(ctx, []string{"serve", "--addr", addr, "--metrics-addr", metricsAddr, "--database-url", url, "--demo", "false",
+			"--shutdown-delay", "0s", "--request-timeout", "1s", "--shutdown-timeout", "10s"}, noEnv, io.Discard, os.Stderr)
 	}()
+	base := "http://" + addr
+	waitFor(t, "the server to be ready", func() bool { return status(base+"/readyz") == http.StatusOK })
+
+	locker, err := database.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close()
+	tx, err := locker.SQL.BeginTx(context.Background(), nil) // SQLite: BEGIN IMMEDIATE, the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := sync.OnceFunc(func() { _ = tx.Rollback() })
+	defer release()
+	if locker.Dialect == dialect.Postgres {
+		if _, err := tx.Exec("LOCK TABLE agents IN ACCESS EXCLUSIVE MODE"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	type answer struct {
+		status int
+		body   string
+		err    error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		body := `{"query":"mutation { createAgent(input: {name: \"Stuck\", availableModes: [\"text\"]}) { id } }"}`
+		req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer res.Body.Close()
+		out, err := io.ReadAll(res.Body)
+		answered <- answer{res.StatusCode, string(out), err}
+	}()
+	// In flight: the server holds a database connection for it.
+	waitFor(t, "the request to reach the database", func() bool {
+		res, err := http.Get("http://" + metricsAddr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		out, _ := io.ReadAll(res.Body)
+		return !strings.Contains(string(out), `go_sql_in_use_connections{db_name="parley"} 0`)
+	})
+
+	cancel() // SIGTERM
+	time.Sleep(3 * time.Second)
+	pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
+	a := <-answered
+	release()
+	if a.err != nil || a.status != http.StatusGatewayTimeout || !strings.Contains(a.body, `"code":"timeout"`) {
+		t.Fatalf("the stuck request: %d %s %v, want 504 timeout", a.status, a.body, a.err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("serve returned %v, want nil (exit 0)", err)
+	}
+}
+
+// /metrics is served on the internal --metrics-addr listener and not on the
+// public port, unless --metrics-public asks for it explicitly.
+func TestServeMetricsAddr(t *testing.T) {
+	url := testenv.DatabaseURL(t)
+	serveUntilCancel := func(args ...string) (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, append([]string{"serve", "--database-url", url, "--demo", "false", "--shutdown-delay", "0s"}, args...), noEnv, io.Discard, io.Discard)
+		}()
+		return func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("serve %v: %v", args, err)
+			}
+		}
+	}
+
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	stop := serveUntilCancel("--addr", addr, "--metrics-addr", metricsAddr)
 	waitFor(t, "the server to be ready", func() bool { return status("http://"+addr+"/readyz") == http.StatusOK })
 	waitFor(t, "the metrics listener", func() bool { return status("http://"+metricsAddr+"/metrics") == http.StatusOK })
 	if got := status("http://" + addr + "/metrics"); got != http.StatusNotFound {
@@ -110,10 +207,15 @@ func TestServeMetricsAddr(t *testing.T) {
 	if got := status("http://" + metricsAddr + "/graphql"); got != http.StatusNotFound {
 		t.Errorf("/graphql on the metrics port: %d, want 404", got)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve: %v", err)
+	stop()
+
+	addr = freeAddr(t)
+	stop = serveUntilCancel("--addr", addr, "--metrics-addr", "off", "--metrics-public")
+	waitFor(t, "the server to be ready", func() bool { return status("http://"+addr+"/readyz") == http.StatusOK })
+	if got := status("http://" + addr + "/metrics"); got != http.StatusOK {
+		t.Errorf("/metrics on the public port with --metrics-public: %d, want 200", got)
 	}
+	stop()
 }
 
 // serve's configuration comes from defaults, then the environment, then
@@ -130,17 +232,39 @@ func TestServeConfig(t *testing.T) {
 	if cfg.RateLimit != 7 || cfg.Addr != ":9999" || cfg.ShutdownDelay != time.Second || cfg.RateBurst != 100 || cfg.Demo != demoAuto {
 		t.Fatalf("config %+v: want the flag over the environment over the defaults", cfg)
 	}
+	if time.Duration(cfg.RequestTimeout) != 10*time.Second {
+		t.Fatalf("request timeout %v, want 10s", cfg.RequestTimeout)
+	}
+	if cfg.QueryCacheBytes != 64<<20 || cfg.APQCacheBytes != 16<<20 {
+		t.Fatalf("cache bounds %d and %d, want 64 MiB and 16 MiB", cfg.QueryCacheBytes, cfg.APQCacheBytes)
+	}
+	// Metrics stay on loopback unless told otherwise.
+	if cfg.MetricsAddr != "127.0.0.1:9090" || cfg.MetricsPublic {
+		t.Fatalf("metrics: addr %q, public %v; want 127.0.0.1:9090 and false", cfg.MetricsAddr, cfg.MetricsPublic)
+	}
+	cfg, err = parseServeConfig([]string{"--metrics-public"}, env(map[string]string{"METRICS_ADDR": "off"}))
+	if err != nil || cfg.MetricsAddr != "" || !cfg.MetricsPublic {
+		t.Fatalf("METRICS_ADDR=off --metrics-public: %+v, %v", cfg, err)
+	}
 	for name, tc := range map[string]struct {
 		args []string
 		vars map[string]string
 		want string
 	}{
-		"bad number in env":   {nil, map[string]string{"RATE_LIMIT": "fifty"}, "RATE_LIMIT"},
-		"bad bool in env":     {nil, map[string]string{"GRAPHQL_INTROSPECTION": "maybe"}, "GRAPHQL_INTROSPECTION"},
-		"bad duration in env": {nil, map[string]string{"SHUTDOWN_TIMEOUT": "30"}, "SHUTDOWN_TIMEOUT"},
-		"bad demo in env":     {nil, map[string]string{"PARLEY_DEMO": "yes"}, "PARLEY_DEMO"},
-		"bad demo flag":       {[]string{"--demo", "maybe"}, nil, "demo"},
-		"bad size flag":       {[]string{"--max-body-bytes", "1MB"}, nil, "max-body-bytes"},
+		"bad number in env":        {nil, map[string]string{"RATE_LIMIT": "fifty"}, "RATE_LIMIT"},
+		"bad bool in env":          {nil, map[string]string{"GRAPHQL_INTROSPECTION": "maybe"}, "GRAPHQL_INTROSPECTION"},
+		"bad duration in env":      {nil, map[string]string{"SHUTDOWN_TIMEOUT": "30"}, "SHUTDOWN_TIMEOUT"},
+		"bad demo in env":          {nil, map[string]string{"PARLEY_DEMO": "yes"}, "PARLEY_DEMO"},
+		"bad demo flag":            {[]string{"--demo", "maybe"}, nil, "demo"},
+		"bad size flag":            {[]string{"--max-body-bytes", "1MB"}, nil, "max-body-bytes"},
+		"bad metrics address":      {nil, map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR"},
+		"zero query cache":         {nil, map[string]string{"QUERY_CACHE_BYTES": "0"}, "QUERY_CACHE_BYTES"},
+		"bad query cache":          {[]string{"--query-cache-bytes", "64MB"}, nil, "query-cache-bytes"},
+		"negative apq cache":       {nil, map[string]string{"APQ_CACHE_BYTES": "-1"}, "APQ_CACHE_BYTES"},
+		"zero request timeout":     {nil, map[string]string{"REQUEST_TIMEOUT": "0s"}, "REQUEST_TIMEOUT"},
+		"bad request timeout":      {[]string{"--request-timeout", "10"}, nil, "request-timeout"},
+		"negative request timeout": {[]string{"--request-timeout", "-1s"}, nil, "request-timeout"},
+		"bad metrics public":       {nil, map[string]string{"METRICS_PUBLIC": "yes"}, "METRICS_PUBLIC"},
 	} {
 		if _, err := parseServeConfig(tc.args, env(tc.vars)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one naming %s", name, err, tc.want)

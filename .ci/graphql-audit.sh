@@ -43,7 +43,7 @@ port=""
 for attempt in 1 2 3 4 5; do
   candidate=$((38000 + RANDOM % 1000))
   if port_in_use "$candidate"; then continue; fi
-  "$tmp/parley" serve --addr "127.0.0.1:$candidate" --database-url "$db" --demo false >"$tmp/server.log" 2>&1 &
+  "$tmp/parley" serve --addr "127.0.0.1:$candidate" --metrics-addr off --database-url "$db" --demo false >"$tmp/server.log" 2>&1 &
   server_pid=$!
   healthy=""
   for _ in $(seq 1 100); do # up to about 30 seconds

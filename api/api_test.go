@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,15 +96,12 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 			t.Fatalf("%s: %d %s", path, res.Status, body)
 		}
 	}
-	_, before := fetch(t, env, "/metrics", "", nil)
+	before := env.MetricsText(t)
 	fetch(t, env, "/v1/backend/conversations", key, nil)
-	res, body := fetch(t, env, "/metrics", "", nil)
+	body := env.MetricsText(t)
 	// API key, conversations page, participants: no COUNT(*).
 	if got := metricValue(t, body, "parley_sql_statements_total") - metricValue(t, before, "parley_sql_statements_total"); got != 3 {
 		t.Errorf("SQL statements for one REST list = %v, want 3", got)
-	}
-	if res.Status != http.StatusOK {
-		t.Fatalf("/metrics: %d", res.Status)
 	}
 	for _, want := range []string{
 		`parley_http_requests_total{method="GET",operation="RestListConversations",route="/v1/backend/conversations",status="200"} 1`,
@@ -167,18 +163,32 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 }
 
-// With metrics served on a listener of their own, the public handler has
-// no /metrics, but still records them.
-func TestMetricsElsewhere(t *testing.T) {
-	env := apitest.StartWith(t, func(cfg *api.Config) { cfg.MetricsElsewhere = true })
+// By default the public handler has no /metrics (operation names in it are
+// chosen by callers, so a tenant could read another's), but still records
+// them for the internal listener.
+func TestMetricsNotPublicByDefault(t *testing.T) {
+	env := apitest.Start(t)
+	key := env.Key(t, "Acme", false)
+	env.MustGraphQL(t, key, `query SecretLaunchPlan { viewer { livemode } }`, nil)
 	res, body := fetch(t, env, "/metrics", "", nil)
-	if res.Status != http.StatusNotFound || !strings.Contains(body, `"not_found"`) {
+	if res.Status != http.StatusNotFound || !strings.Contains(body, `"not_found"`) || strings.Contains(body, "SecretLaunchPlan") {
 		t.Fatalf("/metrics on the public handler: %d %s, want the 404 envelope", res.Status, body)
 	}
-	fetch(t, env, "/healthz", "", nil)
-	rec := httptest.NewRecorder()
-	env.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if want := `parley_http_requests_total{method="GET",operation="",route="/healthz",status="200"} 1`; !strings.Contains(rec.Body.String(), want) {
+	if res, body := fetch(t, env, "/metrics", key, nil); res.Status != http.StatusNotFound {
+		t.Fatalf("/metrics with a key on the public handler: %d %s, want 404", res.Status, body)
+	}
+	if want := `operation="SecretLaunchPlan",route="/graphql",status="200"} 1`; !strings.Contains(env.MetricsText(t), want) {
 		t.Fatalf("the metrics handler lacks %q", want)
+	}
+}
+
+// MetricsPublic (serve --metrics-public) puts /metrics on the public
+// handler too, as an explicit choice.
+func TestMetricsPublic(t *testing.T) {
+	env := apitest.StartWith(t, func(cfg *api.Config) { cfg.MetricsPublic = true })
+	fetch(t, env, "/healthz", "", nil)
+	res, body := fetch(t, env, "/metrics", "", nil)
+	if want := `parley_http_requests_total{method="GET",operation="",route="/healthz",status="200"} 1`; res.Status != http.StatusOK || !strings.Contains(body, want) {
+		t.Fatalf("/metrics with MetricsPublic: %d, lacks %q", res.Status, want)
 	}
 }

@@ -90,7 +90,7 @@ func TestRefusedRESTRequestsNameTheirRoute(t *testing.T) {
 			t.Errorf("request %d logged under route %v, want %q", i, logs[i]["route"], route)
 		}
 	}
-	_, metrics := fetch(t, env, "/metrics", "", nil)
+	metrics := env.MetricsText(t)
 	for _, line := range []string{
 		`parley_http_requests_total{method="GET",operation="",route="/v1/backend/conversations/{id}/transcript",status="401"} 1`,
 		`parley_http_requests_total{method="GET",operation="",route="/v1/backend/agents/{id}",status="503"} 1`,

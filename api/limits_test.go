@@ -31,8 +31,7 @@ func TestRateLimitPerKey(t *testing.T) {
 	if res, _ := fetch(t, env, "/v1/backend/agents", other, nil); res.Status != http.StatusOK {
 		t.Fatalf("another key of the same organization was limited: %d", res.Status)
 	}
-	_, metrics := fetch(t, env, "/metrics", "", nil)
-	if !strings.Contains(metrics, "parley_rate_limited_total 2") {
+	if !strings.Contains(env.MetricsText(t), "parley_rate_limited_total 2") {
 		t.Fatal("rate-limit rejections are not counted in /metrics")
 	}
 }

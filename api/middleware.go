@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/observe"
@@ -43,6 +45,19 @@ func limitBody(max int64, write errorWriter) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// withDeadline gives every request a deadline, the one place both APIs get
+// it from. The context also ends when the client goes away; resolvers,
+// loaders and SQL statements (pgx and modernc's SQLite both stop on it) all
+// run under it, so a request stops costing anything once nobody can use
+// its answer. A resolver stopped this way answers with the timeout code.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // named names the route template in the access log and metrics.

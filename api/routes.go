@@ -15,7 +15,13 @@ import (
 // check, rate limit and body limit, each answering failures in its own
 // format.
 func (h *Handler) routes(cfg Config) http.Handler {
-	opts := graph.Options{Introspection: cfg.Introspection, Loader: cfg.Loader, Budget: cfg.Budget}
+	opts := graph.Options{
+		Introspection:   cfg.Introspection,
+		Loader:          cfg.Loader,
+		Budget:          cfg.Budget,
+		QueryCacheBytes: cfg.QueryCacheBytes,
+		APQCacheBytes:   cfg.APQCacheBytes,
+	}
 	gql := graph.NewHandler(cfg.Client, cfg.Logger, opts)
 	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger, opts), cfg.Logger)
 
@@ -33,7 +39,7 @@ func (h *Handler) routes(cfg Config) http.Handler {
 	mux.Handle("GET "+playground.AssetsPath, named(playground.AssetsPath, playground.Assets()))
 	mux.Handle("GET /healthz", named("/healthz", http.HandlerFunc(h.healthz)))
 	mux.Handle("GET /readyz", named("/readyz", http.HandlerFunc(h.readyz)))
-	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
+	if cfg.Metrics != nil && cfg.MetricsPublic {
 		mux.Handle("GET /metrics", named("/metrics", cfg.Metrics.Handler()))
 	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -39,10 +39,11 @@ func buildServer(ctx context.Context) (string, error) {
 
 // server is the running server process.
 type server struct {
-	cmd      *exec.Cmd
-	log      *os.File
-	baseURL  string
-	pprofURL string // empty unless started with pprof
+	cmd        *exec.Cmd
+	log        *os.File
+	baseURL    string
+	metricsURL string // the internal metrics listener
+	pprofURL   string // empty unless started with pprof
 
 	done    chan struct{} // closed when the process has exited
 	waitErr error         // the process's exit error; read after done
@@ -55,9 +56,13 @@ func startServer(bin, databaseURL string, withPprof bool) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"serve", "--addr", addr, "--database-url", databaseURL,
+	metricsAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"serve", "--addr", addr, "--metrics-addr", metricsAddr, "--database-url", databaseURL,
 		"--demo", "false", "--rate-limit", "0", "--shutdown-delay", "0s"}
-	s := &server{baseURL: "http://" + addr, done: make(chan struct{})}
+	s := &server{baseURL: "http://" + addr, metricsURL: "http://" + metricsAddr, done: make(chan struct{})}
 	if withPprof {
 		pprofAddr, err := freeAddr()
 		if err != nil {
@@ -167,7 +172,7 @@ func (s *server) stop() error {
 
 // sqlStatements reads the server's parley_sql_statements_total counter.
 func (s *server) sqlStatements(ctx context.Context, client *http.Client) (float64, error) {
-	body, err := get(ctx, client, s.baseURL+"/metrics")
+	body, err := get(ctx, client, s.metricsURL+"/metrics")
 	if err != nil {
 		return 0, fmt.Errorf("reading metrics: %w", err)
 	}

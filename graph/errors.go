@@ -49,12 +49,14 @@ func markResolverErrors(ctx context.Context, next graphql.Resolver) (any, error)
 func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-		code, msg := classify(err, gqlErr)
-		switch code {
-		case apperr.Internal, apperr.Unavailable:
+		code, msg := classify(ctx, err, gqlErr)
+		switch {
+		case code == apperr.Internal, code == apperr.Unavailable:
 			logger.ErrorContext(ctx, "graphql request failed", "code", string(code), "error", err, "path", gqlErr.Path.String())
-		case apperr.Conflict:
+		case code == apperr.Conflict:
 			logger.WarnContext(ctx, "graphql request conflicted", "error", err, "path", gqlErr.Path.String())
+		case code == apperr.Timeout && errors.Is(ctx.Err(), context.DeadlineExceeded):
+			logger.WarnContext(ctx, "graphql resolver ran out of time", "error", err, "path", gqlErr.Path.String())
 		}
 		gqlErr.Message = msg
 		gqlErr.Extensions = map[string]any{"code": string(code)}
@@ -62,9 +64,17 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-func classify(err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
+func classify(ctx context.Context, err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
 	if e, ok := apperr.As(err); ok {
 		return e.Code, e.Message
+	}
+	// A resolver stopped by the request's deadline (or its client leaving):
+	// the database driver's error wraps the context's.
+	var internal *resolverError
+	if errors.As(err, &internal) {
+		if e, ok := apperr.OutOfTime(ctx, err); ok {
+			return e.Code, e.Message
+		}
 	}
 	var gqlNotFound *gqlerror.Error
 	if errors.As(err, &gqlNotFound) && gqlNotFound.Extensions["code"] == "NOT_FOUND" { // entgql's Noders
@@ -95,8 +105,7 @@ func classify(err error, gqlErr *gqlerror.Error) (apperr.Code, string) {
 	if errors.Is(err, privacy.Deny) {
 		return apperr.NotFound, "not found"
 	}
-	var internal *resolverError
-	if errors.As(err, &internal) || errors.Is(err, graphql.ErrInvalidNull) {
+	if internal != nil || errors.Is(err, graphql.ErrInvalidNull) {
 		// A null in a non-null field is a server bug, not a bad request.
 		return apperr.Internal, "internal error"
 	}

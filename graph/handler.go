@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -34,13 +34,31 @@ type Options struct {
 	// Budget bounds the statements, rows and bytes of each operation; zero
 	// means budget.DefaultLimits.
 	Budget budget.Limits
+	// QueryCacheBytes bounds the parsed-query cache (0:
+	// DefaultQueryCacheBytes). The REST executor's cache only ever holds
+	// its few fixed operations.
+	QueryCacheBytes int64
+	// APQCacheBytes bounds the automatic-persisted-query cache (0:
+	// DefaultAPQCacheBytes).
+	APQCacheBytes int64
+}
+
+func (o Options) queryCacheBytes() int64 { return orDefault(o.QueryCacheBytes, DefaultQueryCacheBytes) }
+func (o Options) apqCacheBytes() int64   { return orDefault(o.APQCacheBytes, DefaultAPQCacheBytes) }
+
+func orDefault(v, def int64) int64 {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET transports, a
 // parsed-query cache, one transaction per mutation, and an error presenter
 // that shows callers only what they can act on. Requests must carry a
-// viewer in their context (the API key middleware puts it there).
-func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) *handler.Server {
+// viewer in their context (the API key middleware puts it there). An
+// operation that runs out of time is answered 504.
+func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Handler {
 	es := schema(client)
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
@@ -50,9 +68,14 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) *handler.
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	// Persisted queries are per tenant: a shared cache would tell one
+	// tenant whether another recently ran an exact query.
+	srv.Use(extension.AutomaticPersistedQuery{Cache: tenantCache[string]{NewAPQCache(opts.apqCacheBytes())}})
+	// Outermost of the response middlewares (the first added), so it sees
+	// the errors of the transaction too.
+	srv.AroundResponses(markTimeouts)
 	configure(srv, es, client, logger, opts)
-	return srv
+	return timeoutStatus(srv)
 }
 
 // NewExecutor returns an executor of the same schema, with the same
@@ -83,7 +106,7 @@ type configurable interface {
 }
 
 func configure(c configurable, es graphql.ExecutableSchema, client *ent.Client, logger *slog.Logger, opts Options) {
-	queries := lru.New[*ast.QueryDocument](1000)
+	queries := NewQueryCache(opts.queryCacheBytes())
 	c.SetQueryCache(queries)
 	c.SetParserTokenLimit(DefaultLimits.MaxTokens)
 	c.Use(shapeCheck{limits: DefaultLimits, cache: queries})

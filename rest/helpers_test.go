@@ -236,7 +236,7 @@ var (
 	conversationAnswer  = object(map[string]shape{"data": conversationSingle})
 	transcriptAnswer    = object(map[string]shape{"data": transcriptShape})
 	agentAnswer         = object(map[string]shape{"data": agentShape})
-	errorCodes          = []string{"invalid_request", "unauthorized", "not_found", "method_not_allowed", "payload_too_large", "rate_limited", "internal_error", "unavailable"}
+	errorCodes          = []string{"invalid_request", "unauthorized", "not_found", "method_not_allowed", "payload_too_large", "rate_limited", "internal_error", "unavailable", "timeout"}
 	errorEnvelopeFields = map[string]shape{"code": oneOf(errorCodes...), "message": isString}
 	errorEnvelope       = object(map[string]shape{"error": object(errorEnvelopeFields)})
 )

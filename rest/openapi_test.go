@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/ent/message"
+	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/gid"
 	"github.com/parleyhq/parley/internal/ratelimit"
@@ -530,5 +532,25 @@ func TestOpenAPILimits(t *testing.T) {
 	h.Del("Retry-After")
 	if err := api.validateResponse(t, ex.req, ex.res.Status, h, ex.res.Body); err == nil {
 		t.Errorf("the document accepts a 429 without Retry-After")
+	}
+}
+
+// TestOpenAPITimeout validates real 504 answers, of every endpoint, against
+// the document: the statements stall until the request's deadline.
+func TestOpenAPITimeout(t *testing.T) {
+	var on atomic.Bool
+	stall := testenv.NewStall(func(query string) bool { return on.Load() && !strings.Contains(query, "api_keys") })
+	env := apitest.StartOn(t, testenv.Open(t, database.WithDriver(stall.Wrap)), func(c *api.Config) { c.RequestTimeout = 100 * time.Millisecond })
+	api := loadOpenAPI(t, env)
+	key := env.Key(t, "Acme", false)
+	env.WarmKey(t, key)
+	on.Store(true)
+	id := gid.New(gid.Conversation).String()
+	for _, path := range []string{conversationsPath, conversationsPath + "/" + id, conversationsPath + "/" + id + "/transcript", agentsPath, agentsPath + "/" + gid.New(gid.Agent).String()} {
+		ex := call(t, env, http.MethodGet, key, path)
+		wantError(t, ex.res, http.StatusGatewayTimeout, "timeout")
+		if err := api.validateResponse(t, ex.req, ex.res.Status, ex.res.Header, ex.res.Body); err != nil {
+			t.Errorf("GET %s: 504 answer breaks the document: %v\n%s", path, err, ex.res.Body)
+		}
 	}
 }

@@ -118,6 +118,9 @@ func (h *Handler) respond(w http.ResponseWriter, r *http.Request, body any, err 
 	if err != nil {
 		e, ok := apperr.As(err)
 		if !ok {
+			e, ok = apperr.OutOfTime(r.Context(), err)
+		}
+		if !ok {
 			h.logger.ErrorContext(r.Context(), "rest request failed", "error", err, "path", r.URL.Path)
 			e = apperr.New(apperr.Internal, "internal error")
 		}

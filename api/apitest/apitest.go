@@ -65,6 +65,19 @@ func StartOn(t testing.TB, db *testenv.Env, configure func(*api.Config)) *Env {
 	return env
 }
 
+// MetricsText returns what the server's metrics handler serves (on the
+// internal listener in production; the public handler has no /metrics by
+// default).
+func (e *Env) MetricsText(t testing.TB) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	e.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("metrics handler: %d %s", rec.Code, rec.Body)
+	}
+	return rec.Body.String()
+}
+
 // Send makes one request to the server at target (a path with its query),
 // with key as Bearer token unless it is empty, and reads the whole answer.
 func (e *Env) Send(t testing.TB, method, key, target string, body io.Reader, header http.Header) testenv.HTTPResponse {

@@ -37,6 +37,10 @@ func (a *Authenticator) Middleware(writeError ErrorWriter) func(http.Handler) ht
 				writeError(w, r, apperr.New(apperr.Unauthorized, "invalid API key: it is malformed, unknown or revoked"))
 				return
 			}
+			if e, ok := apperr.OutOfTime(r.Context(), err); ok {
+				writeError(w, r, e)
+				return
+			}
 			if err != nil {
 				a.logger().ErrorContext(r.Context(), "authenticating API key", "error", err)
 				writeError(w, r, apperr.New(apperr.Unavailable, "the service cannot check API keys right now; retry shortly"))

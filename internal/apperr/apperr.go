@@ -4,6 +4,7 @@
 package apperr
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -51,6 +52,21 @@ func As(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// OutOfTime returns the timeout error for err when err comes from ctx
+// ending: the request's deadline passed, or its client went away (then no
+// one reads the answer). Database drivers report either as an error that
+// wraps the context's; whatever else failed once ctx ended is put down to
+// it too.
+func OutOfTime(ctx context.Context, err error) (*Error, bool) {
+	if err == nil {
+		return nil, false
+	}
+	if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) && ctx.Err() == nil {
+		return nil, false
+	}
+	return New(Timeout, "the request did not finish within the server's time limit and was stopped; retry, or ask for less at once"), true
 }
 
 // HTTPStatus is the HTTP status a REST response carries for the code.
