@@ -17,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/graph"
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
+	"github.com/parleyhq/parley/internal/budget"
 	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/ratelimit"
@@ -41,6 +42,15 @@ type serveConfig struct {
 	RequestTimeout  positiveDuration
 	QueryCacheBytes positiveInt
 	APQCacheBytes   positiveInt
+	// What one GraphQL document may ask for (graph.Limits) and what one
+	// request may read (budget.Limits).
+	MaxTokens     positiveInt
+	MaxRepeats    positiveInt
+	MaxDepth      positiveInt
+	MaxComplexity positiveInt
+	MaxStatements positiveInt
+	MaxRows       positiveInt
+	MaxReadBytes  positiveInt
 }
 
 // parseServeConfig reads the configuration: defaults, then the environment,
@@ -74,6 +84,18 @@ func parseServeConfig(args []string, getenv func(string) string) (serveConfig, e
 	fs.Var(&cfg.QueryCacheBytes, "query-cache-bytes", "bytes the parsed GraphQL query cache may hold (estimated)"+def("query-cache-bytes", "QUERY_CACHE_BYTES"))
 	cfg.APQCacheBytes = graph.DefaultAPQCacheBytes
 	fs.Var(&cfg.APQCacheBytes, "apq-cache-bytes", "bytes the automatic persisted query cache may hold"+def("apq-cache-bytes", "APQ_CACHE_BYTES"))
+	limit := func(dst *positiveInt, value int, name, variable, usage string) {
+		*dst = positiveInt(value)
+		fs.Var(dst, name, usage+def(name, variable))
+	}
+	gl, bl := graph.DefaultLimits, budget.DefaultLimits
+	limit(&cfg.MaxTokens, gl.MaxTokens, "graphql-max-tokens", "GRAPHQL_MAX_TOKENS", "most lexical tokens in a GraphQL document")
+	limit(&cfg.MaxRepeats, gl.MaxRepeats, "graphql-max-repeats", "GRAPHQL_MAX_REPEATS", "most fields of one response name merged into one GraphQL selection")
+	limit(&cfg.MaxDepth, gl.MaxDepth, "graphql-max-depth", "GRAPHQL_MAX_DEPTH", "deepest GraphQL field nesting")
+	limit(&cfg.MaxComplexity, gl.MaxComplexity, "graphql-max-complexity", "GRAPHQL_MAX_COMPLEXITY", "largest GraphQL operation complexity")
+	limit(&cfg.MaxStatements, bl.Statements, "max-statements", "MAX_STATEMENTS", "most SQL statements one request may send")
+	limit(&cfg.MaxRows, bl.Rows, "max-rows", "MAX_ROWS", "most rows one request may read")
+	limit(&cfg.MaxReadBytes, int(bl.Bytes), "max-read-bytes", "MAX_READ_BYTES", "most bytes of text one request may read")
 
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -209,6 +231,11 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		RequestTimeout:  time.Duration(cfg.RequestTimeout),
 		QueryCacheBytes: int64(cfg.QueryCacheBytes),
 		APQCacheBytes:   int64(cfg.APQCacheBytes),
+		GraphQLLimits: graph.Limits{
+			MaxTokens: int(cfg.MaxTokens), MaxRepeats: int(cfg.MaxRepeats),
+			MaxDepth: int(cfg.MaxDepth), MaxComplexity: int(cfg.MaxComplexity),
+		},
+		Budget: budget.Limits{Statements: int(cfg.MaxStatements), Rows: int(cfg.MaxRows), Bytes: int64(cfg.MaxReadBytes)},
 	})
 	var root http.Handler = handler
 	if tracing {

@@ -257,6 +257,9 @@ func TestServeConfig(t *testing.T) {
 		"bad demo in env":          {nil, map[string]string{"PARLEY_DEMO": "yes"}, "PARLEY_DEMO"},
 		"bad demo flag":            {[]string{"--demo", "maybe"}, nil, "demo"},
 		"bad size flag":            {[]string{"--max-body-bytes", "1MB"}, nil, "max-body-bytes"},
+		"zero statement budget":    {nil, map[string]string{"MAX_STATEMENTS": "0"}, "MAX_STATEMENTS"},
+		"bad read budget":          {[]string{"--max-read-bytes", "8MiB"}, nil, "max-read-bytes"},
+		"bad GraphQL depth":        {nil, map[string]string{"GRAPHQL_MAX_DEPTH": "-3"}, "GRAPHQL_MAX_DEPTH"},
 		"bad metrics address":      {nil, map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR"},
 		"zero query cache":         {nil, map[string]string{"QUERY_CACHE_BYTES": "0"}, "QUERY_CACHE_BYTES"},
 		"bad query cache":          {[]string{"--query-cache-bytes", "64MB"}, nil, "query-cache-bytes"},
@@ -269,5 +272,38 @@ func TestServeConfig(t *testing.T) {
 		if _, err := parseServeConfig(tc.args, env(tc.vars)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one naming %s", name, err, tc.want)
 		}
+	}
+}
+
+// The limit flags reach the running server: a tiny statement budget and
+// depth refuse requests the defaults would serve.
+func TestServeLimitFlags(t *testing.T) {
+	url := testenv.DatabaseURL(t)
+	key := strings.TrimSpace(runCLI(t, "apikey", "create", "--database-url", url, "--org", "Acme"))
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", addr, "--database-url", url, "--demo", "false", "--shutdown-delay", "0s",
+			"--metrics-addr", "off", "--max-statements", "1", "--graphql-max-depth", "2"}, noEnv, io.Discard, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	}()
+	waitFor(t, "the server to be ready", func() bool { return status("http://"+addr+"/readyz") == http.StatusOK })
+	ask := func(query string) testenv.Response {
+		return testenv.GraphQL(t, http.DefaultClient, "http://"+addr+"/graphql", key, query, nil)
+	}
+	if res := ask(`{ viewer { livemode } }`); len(res.Errors) != 0 {
+		t.Fatalf("one statement, two levels: %+v", res.Errors)
+	}
+	if res := ask(`{ viewer { organization { name } } }`); len(res.Errors) != 1 || res.Errors[0].Code() != "invalid_request" || !strings.Contains(res.Errors[0].Message, "limit is 2") {
+		t.Errorf("three levels with --graphql-max-depth 2: %+v", res.Errors)
+	}
+	if res := ask(`{ a: viewer { livemode } b: viewer { livemode } }`); len(res.Errors) != 1 || res.Errors[0].Code() != "budget_exceeded" {
+		t.Errorf("two statements with --max-statements 1: %+v", res.Errors)
 	}
 }

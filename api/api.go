@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/graph"
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/budget"
@@ -30,6 +31,9 @@ type Config struct {
 	// Budget bounds each request's statements, rows and bytes; zero means
 	// budget.DefaultLimits.
 	Budget budget.Limits
+	// GraphQLLimits bound what one GraphQL document may ask for; zero means
+	// graph.DefaultLimits.
+	GraphQLLimits graph.Limits
 	// Metrics, if set, are recorded; their handler is served by the caller
 	// on an internal listener (serve --metrics-addr).
 	Metrics *observe.Metrics

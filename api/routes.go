@@ -19,6 +19,7 @@ func (h *Handler) routes(cfg Config) http.Handler {
 		Introspection:   cfg.Introspection,
 		Loader:          cfg.Loader,
 		Budget:          cfg.Budget,
+		Limits:          cfg.GraphQLLimits,
 		QueryCacheBytes: cfg.QueryCacheBytes,
 		APQCacheBytes:   cfg.APQCacheBytes,
 	}

@@ -34,6 +34,9 @@ type Options struct {
 	// Budget bounds the statements, rows and bytes of each operation; zero
 	// means budget.DefaultLimits.
 	Budget budget.Limits
+	// Limits bound what one document may ask for; zero means
+	// DefaultLimits.
+	Limits Limits
 	// QueryCacheBytes bounds the parsed-query cache (0:
 	// DefaultQueryCacheBytes). The REST executor's cache only ever holds
 	// its few fixed operations.
@@ -108,9 +111,12 @@ type configurable interface {
 func configure(c configurable, es graphql.ExecutableSchema, client *ent.Client, logger *slog.Logger, opts Options) {
 	queries := NewQueryCache(opts.queryCacheBytes())
 	c.SetQueryCache(queries)
-	c.SetParserTokenLimit(DefaultLimits.MaxTokens)
-	c.Use(shapeCheck{limits: DefaultLimits, cache: queries})
-	c.Use(limitsExtension{limits: DefaultLimits, schema: es})
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	c.SetParserTokenLimit(opts.Limits.MaxTokens)
+	c.Use(shapeCheck{limits: opts.Limits, cache: queries})
+	c.Use(limitsExtension{limits: opts.Limits, schema: es})
 	c.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	c.AroundOperations(nameOperation)
 	if opts.Budget == (budget.Limits{}) {
