@@ -9,10 +9,13 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/parleyhq/parley/ent"
+	entapikey "github.com/parleyhq/parley/ent/apikey"
+	"github.com/parleyhq/parley/ent/organization"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/seed"
@@ -30,8 +33,19 @@ var commands = map[string]func(ctx context.Context, p process, args []string) er
 // newFlagSet returns a command's flag set with the flag every command has.
 func newFlagSet(name string, p process) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("parley "+name, flag.ContinueOnError)
+	fs.SetOutput(p.stderr)
 	dbURL := fs.String("database-url", or(p.getenv("DATABASE_URL"), database.DefaultURL), "database URL: sqlite://PATH or postgres://... (env DATABASE_URL)")
 	return fs, dbURL
+}
+
+// parseFlags parses args; the flag package prints a bad flag's error and
+// the usage itself, so the error comes back marked as said.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return errPrinted{err}
+	}
+	return err
 }
 
 // or returns v, or def when v is empty.
@@ -68,7 +82,7 @@ func withDatabase(ctx context.Context, url string, body func(*database.DB) error
 
 func migrateCmd(ctx context.Context, p process, args []string) error {
 	fs, dbURL := newFlagSet("migrate", p)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	return withDatabase(ctx, *dbURL, func(db *database.DB) error {
@@ -83,7 +97,7 @@ func seedCmd(ctx context.Context, p process, args []string) error {
 	conversations := fs.Int("conversations", 200, "number of conversations to create")
 	messages := fs.Int("messages", 12, "average messages per started conversation")
 	seedValue := fs.Uint64("seed", 1, "random seed; the same seed gives the same content")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	return withDatabase(ctx, *dbURL, func(db *database.DB) error {
@@ -117,12 +131,18 @@ func apikeyCreateCmd(ctx context.Context, p process, args []string) error {
 	fs, dbURL := newFlagSet("apikey create", p)
 	org := fs.String("org", "", "organization name (created if missing)")
 	live := fs.Bool("live", false, "create a live-mode key (default: test mode)")
-	name := fs.String("name", "", "optional label shown by `apikey list`")
-	if err := fs.Parse(args); err != nil {
+	name := fs.String("name", "", "optional label shown by apikey list (at most 200 characters)")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *org == "" {
 		return errors.New("apikey create: --org is required")
+	}
+	if entapikey.NameValidator(*name) != nil {
+		return fmt.Errorf("apikey create: --name is too long (%d characters; at most 200)", utf8.RuneCountInString(*name))
+	}
+	if organization.NameValidator(*org) != nil {
+		return fmt.Errorf("apikey create: --org is too long (%d characters; at most 200)", utf8.RuneCountInString(*org))
 	}
 	return withDatabase(ctx, *dbURL, func(db *database.DB) error {
 		key, err := apikey.Create(ctx, db.Client, *org, *live, apikey.WithName(*name))
@@ -137,7 +157,7 @@ func apikeyCreateCmd(ctx context.Context, p process, args []string) error {
 func apikeyListCmd(ctx context.Context, p process, args []string) error {
 	fs, dbURL := newFlagSet("apikey list", p)
 	org := fs.String("org", "", "organization name")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *org == "" {
@@ -159,8 +179,8 @@ func apikeyListCmd(ctx context.Context, p process, args []string) error {
 
 func apikeyRevokeCmd(ctx context.Context, p process, args []string) error {
 	fs, dbURL := newFlagSet("apikey revoke", p)
-	idFlag := fs.String("id", "", "ID of the key to revoke (see `apikey list`)")
-	if err := fs.Parse(args); err != nil {
+	idFlag := fs.String("id", "", "ID of the key to revoke (apikey list shows it)")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *idFlag == "" {

@@ -25,15 +25,47 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "parley:", err)
-		}
-		os.Exit(2)
+	ctx := onSignals(context.Background())
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	var printed errPrinted
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return
+	case errors.As(err, &printed): // the flag package has already said it
+	default:
+		fmt.Fprintln(os.Stderr, "parley:", err)
 	}
+	os.Exit(2)
 }
+
+// errInterrupted is why the context ends on Ctrl-C (SIGINT): serve then
+// stops at once, without the drain delay meant for load balancers.
+var errInterrupted = errors.New("interrupted")
+
+// onSignals returns a context that ends on SIGINT (cause errInterrupted)
+// or SIGTERM. A second signal ends the process at once.
+func onSignals(parent context.Context) context.Context {
+	ctx, cancel := context.WithCancelCause(parent)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		cause := errors.New("terminated")
+		if sig == os.Interrupt {
+			cause = errInterrupted
+		}
+		cancel(cause)
+		<-sigs
+		fmt.Fprintln(os.Stderr, "parley: second signal, exiting without waiting")
+		os.Exit(1)
+	}()
+	return ctx
+}
+
+// errPrinted is an error the flag package already printed, with the usage.
+type errPrinted struct{ error }
+
+func (e errPrinted) Unwrap() error { return e.error }
 
 const usage = `usage: parley [command] [flags]
 
@@ -58,6 +90,7 @@ const apikeyUsage = `usage: parley apikey create --org NAME [--live] [--name LAB
 type process struct {
 	getenv func(string) string
 	stdout io.Writer
+	stderr io.Writer    // flag errors and usage
 	logger *slog.Logger // JSON lines on stderr
 }
 
@@ -66,6 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	p := process{
 		getenv: getenv,
 		stdout: stdout,
+		stderr: stderr,
 		logger: slog.New(observe.LogHandler{Handler: slog.NewJSONHandler(stderr, nil)}),
 	}
 	slog.SetDefault(p.logger)
@@ -79,11 +113,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return nil
 	case "serve":
-		cfg, err := parseServeConfig(args, getenv)
+		cfg, err := parseServeConfig(args, getenv, stderr)
 		if err != nil {
 			return err
 		}
-		return serve(ctx, cfg, p.logger)
+		return serve(ctx, cfg, p.logger, stdout)
 	}
 	if cmd, ok := commands[name]; ok {
 		return cmd(ctx, p, args)

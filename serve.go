@@ -2,16 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"strconv"
 	"time"
-
-	"entgo.io/ent/dialect"
 
 	"github.com/parleyhq/parley/api"
 	"github.com/parleyhq/parley/graph"
@@ -21,7 +21,6 @@ import (
 	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/ratelimit"
-	"github.com/parleyhq/parley/internal/seed"
 )
 
 // serveConfig is everything `parley serve` can be told, from flags or the
@@ -56,9 +55,10 @@ type serveConfig struct {
 // parseServeConfig reads the configuration: defaults, then the environment,
 // then the command line. A value that does not parse is an error naming
 // where it came from, never a silent default.
-func parseServeConfig(args []string, getenv func(string) string) (serveConfig, error) {
+func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
 	cfg := serveConfig{Demo: demoAuto}
 	fs := flag.NewFlagSet("parley serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	// Each flag has an environment variable of its own, named in its usage.
 	env := map[string]string{}
 	def := func(name, variable string) string {
@@ -108,7 +108,7 @@ func parseServeConfig(args []string, getenv func(string) string) (serveConfig, e
 	if err != nil {
 		return cfg, err
 	}
-	return cfg, fs.Parse(args)
+	return cfg, parseFlags(fs, args)
 }
 
 // demoMode says when serve seeds a demo organization.
@@ -190,7 +190,7 @@ func (n *positiveInt) Set(v string) error {
 }
 
 // serve runs the server until ctx ends, then drains it.
-func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
+func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.Writer) error {
 	metrics := observe.NewMetrics()
 	dbOpts := []database.Option{database.WithDriver(metrics.Driver)}
 	tracing := observe.TracingEnabled()
@@ -209,7 +209,8 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 	}
 	defer db.Close()
 	metrics.WatchPool(db.SQL)
-	if err := seedDemo(ctx, db, cfg.Demo, logger); err != nil {
+	demo, err := seedDemo(ctx, db, cfg.Demo)
+	if err != nil {
 		return err
 	}
 	if err := database.KeepStatsFresh(ctx, db, time.Hour, logger); err != nil {
@@ -242,7 +243,6 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		root = observe.TraceHTTP(handler)
 	}
 	srv := &http.Server{
-		Addr:              cfg.Addr,
 		Handler:           root,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -261,34 +261,53 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		{"metrics", string(cfg.MetricsAddr), metricsMux(metrics)},
 		{"pprof", cfg.PprofAddr, pprofMux()},
 	}
+	// Bind every port before saying anything: a port in use is an error,
+	// never a "listening" line followed by one.
+	public, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
 	errc := make(chan error, 1+len(internal)) // one per listener, so none blocks after shutdown
-	go func() { errc <- srv.ListenAndServe() }()
 	for _, l := range internal {
 		if l.addr == "" {
 			continue
 		}
-		side := &http.Server{Addr: l.addr, Handler: l.handler, ReadHeaderTimeout: 10 * time.Second}
-		go func() { errc <- side.ListenAndServe() }()
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			public.Close()
+			return fmt.Errorf("listening for %s on %s: %w", l.name, l.addr, err)
+		}
+		side := &http.Server{Handler: l.handler, ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- side.Serve(ln) }()
 		defer side.Close()
-		logger.Info(l.name+" listening", "addr", l.addr)
+		logger.Info(l.name+" listening", "addr", ln.Addr().String())
 	}
+	go func() { errc <- srv.Serve(public) }()
 	if time.Duration(cfg.RequestTimeout) >= cfg.ShutdownTimeout {
 		logger.Warn("--request-timeout is not under --shutdown-timeout: on shutdown a stuck request can outlast the drain and the server exits with status 2",
 			"request_timeout", time.Duration(cfg.RequestTimeout).String(), "shutdown_timeout", cfg.ShutdownTimeout.String())
 	}
-	logger.Info("parley listening", "addr", cfg.Addr, "graphql", "/graphql", "playground", "/", "database", db.Dialect)
+	base := baseURL(public.Addr())
+	logger.Info("parley listening", "addr", public.Addr().String(), "graphql", "/graphql", "playground", "/", "database", db.Dialect)
+	demo.announce(logger, stdout, base)
 
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
-	// Fail readiness first and keep serving for a while, so load balancers
-	// stop sending traffic before the listener closes; then let in-flight
-	// requests finish.
-	logger.Info("shutting down: readiness is off", "delay", cfg.ShutdownDelay.String())
-	handler.Drain()
-	time.Sleep(cfg.ShutdownDelay)
+	if errors.Is(context.Cause(ctx), errInterrupted) {
+		// Ctrl-C at a terminal: nobody's load balancer is waiting, so no
+		// drain delay; in-flight requests still finish.
+		logger.Info("interrupted: stopping now (press Ctrl-C again to stop without waiting for in-flight requests)")
+	} else {
+		// Fail readiness first and keep serving for a while, so load
+		// balancers stop sending traffic before the listener closes; then
+		// let in-flight requests finish.
+		logger.Info("shutting down: readiness is off", "delay", cfg.ShutdownDelay.String())
+		handler.Drain()
+		time.Sleep(cfg.ShutdownDelay)
+	}
 	logger.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
@@ -296,26 +315,6 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) error {
 		return fmt.Errorf("shutting down: %w", err)
 	}
 	auth.Flush() // record the last uses of keys before the database closes
-	return nil
-}
-
-// seedDemo makes a first `go run .` useful: on an empty database (SQLite
-// only, unless --demo true) it creates the demo organization and logs a
-// test key for it.
-func seedDemo(ctx context.Context, db *database.DB, mode demoMode, logger *slog.Logger) error {
-	if mode == demoFalse || mode == demoAuto && db.Dialect != dialect.SQLite {
-		return nil
-	}
-	demo, err := seed.DemoIfEmpty(ctx, db.Client)
-	if err != nil {
-		return err
-	}
-	if !demo.Seeded {
-		logger.Info("to get an API key, run: go run . apikey create --org NAME (add --live for live mode)")
-		return nil
-	}
-	logger.Info(fmt.Sprintf("empty database: seeded the %s organization with %d test conversations", seed.DemoOrganization, demo.Conversations), "api_key", demo.Key,
-		"try", `curl -s localhost:3002/graphql -H "Authorization: Bearer `+demo.Key+`" -H 'Content-Type: application/json' -d '{"query":"{ conversations(first: 3) { totalCount edges { node { id status agent { name } } } } }"}'`)
 	return nil
 }
 

@@ -225,7 +225,7 @@ func TestServeConfig(t *testing.T) {
 	env := func(vars map[string]string) func(string) string {
 		return func(k string) string { return vars[k] }
 	}
-	cfg, err := parseServeConfig([]string{"--rate-limit", "7"}, env(map[string]string{"RATE_LIMIT": "3", "ADDR": ":9999", "SHUTDOWN_DELAY": "1s"}))
+	cfg, err := parseServeConfig([]string{"--rate-limit", "7"}, env(map[string]string{"RATE_LIMIT": "3", "ADDR": ":9999", "SHUTDOWN_DELAY": "1s"}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestServeConfig(t *testing.T) {
 	if cfg.MetricsAddr != "127.0.0.1:9090" || cfg.MetricsPublic {
 		t.Fatalf("metrics: addr %q, public %v; want 127.0.0.1:9090 and false", cfg.MetricsAddr, cfg.MetricsPublic)
 	}
-	cfg, err = parseServeConfig([]string{"--metrics-public"}, env(map[string]string{"METRICS_ADDR": "off"}))
+	cfg, err = parseServeConfig([]string{"--metrics-public"}, env(map[string]string{"METRICS_ADDR": "off"}), io.Discard)
 	if err != nil || cfg.MetricsAddr != "" || !cfg.MetricsPublic {
 		t.Fatalf("METRICS_ADDR=off --metrics-public: %+v, %v", cfg, err)
 	}
@@ -269,7 +269,7 @@ func TestServeConfig(t *testing.T) {
 		"negative request timeout": {[]string{"--request-timeout", "-1s"}, nil, "request-timeout"},
 		"bad metrics public":       {nil, map[string]string{"METRICS_PUBLIC": "yes"}, "METRICS_PUBLIC"},
 	} {
-		if _, err := parseServeConfig(tc.args, env(tc.vars)); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := parseServeConfig(tc.args, env(tc.vars), io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one naming %s", name, err, tc.want)
 		}
 	}

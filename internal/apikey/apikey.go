@@ -117,15 +117,39 @@ func Create(ctx context.Context, client *ent.Client, orgName string, livemode bo
 	return key, nil
 }
 
-// EnsureOrganization returns the organization with this name, creating it
-// if it does not exist.
+// FindOrganization returns the organization with this name, matched
+// without regard to case (so `--org demo` finds Demo): an exact match wins
+// where names differ only in case.
+func FindOrganization(ctx context.Context, client *ent.Client, name string) (*ent.Organization, error) {
+	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	orgs, err := client.Organization.Query().
+		Where(organization.NameEqualFold(name)).
+		Order(ent.Asc(organization.FieldCreatedAt)).
+		Limit(10).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(orgs) == 0 {
+		return nil, &ent.NotFoundError{}
+	}
+	for _, o := range orgs {
+		if o.Name == name {
+			return o, nil
+		}
+	}
+	return orgs[0], nil
+}
+
+// EnsureOrganization returns the organization with this name (see
+// FindOrganization), creating it if it does not exist.
 func EnsureOrganization(ctx context.Context, client *ent.Client, name string) (*ent.Organization, error) {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
-	org, err := client.Organization.Query().Where(organization.Name(name)).Only(ctx)
+	org, err := FindOrganization(ctx, client, name)
 	if ent.IsNotFound(err) {
 		org, err = client.Organization.Create().SetName(name).Save(ctx)
 		if ent.IsConstraintError(err) { // created concurrently
-			org, err = client.Organization.Query().Where(organization.Name(name)).Only(ctx)
+			org, err = FindOrganization(ctx, client, name)
 		}
 	}
 	if err != nil {
@@ -202,7 +226,7 @@ func Revoke(ctx context.Context, client *ent.Client, id uuid.UUID) (*ent.APIKey,
 // first. The rows carry the display prefix, never the secret.
 func List(ctx context.Context, client *ent.Client, orgName string) ([]*ent.APIKey, error) {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
-	org, err := client.Organization.Query().Where(organization.Name(orgName)).Only(ctx)
+	org, err := FindOrganization(ctx, client, orgName)
 	if ent.IsNotFound(err) {
 		return nil, fmt.Errorf("no organization named %q", orgName)
 	}

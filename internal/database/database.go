@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -90,6 +92,11 @@ func parseURL(rawURL string) (driverName, dsn, dialectName string, err error) {
 		path := strings.TrimPrefix(rawURL, "sqlite://")
 		if path == "" {
 			return "", "", "", errors.New("database URL sqlite:// needs a file path, e.g. sqlite://parley.db")
+		}
+		if dir := filepath.Dir(path); dir != "" {
+			if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+				return "", "", "", fmt.Errorf("database URL %s: the folder %s does not exist; create it first", rawURL, dir)
+			}
 		}
 		return "sqlite", sqliteDSN(path), dialect.SQLite, nil
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):

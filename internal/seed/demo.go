@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/ent/organization"
 	"github.com/parleyhq/parley/ent/privacy"
 	"github.com/parleyhq/parley/internal/apikey"
 )
@@ -42,4 +43,23 @@ func DemoIfEmpty(ctx context.Context, client *ent.Client) (Demo, error) {
 		return Demo{}, err
 	}
 	return Demo{Seeded: true, Key: key, Conversations: res.Conversations}, nil
+}
+
+// AnyOrganization returns the name of the demo organization if it exists,
+// else of the oldest organization, else "".
+func AnyOrganization(ctx context.Context, client *ent.Client) (string, error) {
+	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	orgs, err := client.Organization.Query().Order(ent.Asc(organization.FieldCreatedAt)).Limit(50).All(ctx)
+	if err != nil {
+		return "", fmt.Errorf("looking for an organization: %w", err)
+	}
+	for _, o := range orgs {
+		if o.Name == DemoOrganization {
+			return o.Name, nil
+		}
+	}
+	if len(orgs) > 0 {
+		return orgs[0].Name, nil
+	}
+	return "", nil
 }
