@@ -34,9 +34,9 @@
   }
 
   var exampleQuery = [
-    '# Parley\'s GraphQL API. Add your key in Headers (below), then run this',
-    '# query with the play button or Ctrl-Enter; the Docs (top left) list',
-    '# every type and field.',
+    '# Parley\'s GraphQL API. Add your key in Headers',
+    '# (below), then run this query with the play button',
+    '# or Ctrl-Enter. The Docs (top left) list every type.',
     '',
     'query RecentConversations {',
     '  conversations(first: 5, where: {status: completed}) {',
