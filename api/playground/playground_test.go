@@ -44,7 +44,9 @@ func pageRefs(t *testing.T, page string) []pageRef {
 		case "script":
 			ref.url = attrs["src"]
 		case "link":
-			ref.url = attrs["href"]
+			if strings.Contains(attrs["rel"], "stylesheet") {
+				ref.url = attrs["href"]
+			}
 		}
 		if ref.url != "" {
 			refs = append(refs, ref)
@@ -121,7 +123,7 @@ func TestPlaygroundSelfHosted(t *testing.T) {
 	}
 
 	refs := pageRefs(t, page)
-	var scripts, styles int
+	var scripts, styles, own int
 	for _, ref := range refs {
 		u, err := url.Parse(ref.url)
 		if err != nil {
@@ -170,15 +172,33 @@ func TestPlaygroundSelfHosted(t *testing.T) {
 			t.Errorf("GET %s with If-None-Match: status %d, want 304", ref.url, resp.StatusCode)
 		}
 
-		// Each library ships with its license.
+		// Each library ships with its license; Parley's own page files are
+		// in a folder named parley-<hash>.
+		if strings.HasPrefix(path.Base(path.Dir(u.Path)), "parley-") {
+			own++
+			if regexp.MustCompile(`https?://`).Match(asset) {
+				t.Errorf("%s names another host", ref.url)
+			}
+			continue
+		}
 		license := path.Join(path.Dir(u.Path), "LICENSE")
 		if resp, text := get(t, env.Server.URL+license, nil); resp.StatusCode != http.StatusOK || !strings.Contains(string(text), "MIT License") {
 			t.Errorf("GET %s: status %d, want the MIT license text", license, resp.StatusCode)
 		}
 	}
-	// GraphiQL's script and stylesheet, React and ReactDOM.
-	if scripts < 3 || styles < 1 {
-		t.Errorf("page loads %d scripts and %d stylesheets, want at least 3 and 1:\n%s", scripts, styles, page)
+	// GraphiQL's script and stylesheet, React, ReactDOM, and the page's own
+	// script and stylesheet.
+	if scripts != 4 || styles != 2 || own != 2 {
+		t.Errorf("page loads %d scripts, %d stylesheets, %d of Parley's own files; want 4, 2 and 2:\n%s", scripts, styles, own, page)
+	}
+	if regexp.MustCompile(`(?i)<script\s*>|\son[a-z]+\s*=`).MatchString(page) {
+		t.Errorf("page has inline script, which its Content-Security-Policy forbids:\n%s", page)
+	}
+	csp := resp.Header.Get("Content-Security-Policy")
+	for _, directive := range []string{"default-src 'self'", "script-src 'self'", "connect-src 'self'"} {
+		if !strings.Contains(csp, directive+";") {
+			t.Errorf("Content-Security-Policy %q lacks %q", csp, directive)
+		}
 	}
 
 	if resp, _ := get(t, env.Server.URL+"/playground/assets/nope.js", nil); resp.StatusCode != http.StatusNotFound {
@@ -186,32 +206,34 @@ func TestPlaygroundSelfHosted(t *testing.T) {
 	}
 }
 
-// TestPlaygroundMatchesGqlgen checks that the embedded files are the very
-// files gqlgen's default page loads from the CDN (same names, same SRI), so
-// a gqlgen upgrade that moves to other versions fails here until the
-// embedded copies are updated.
+// TestPlaygroundMatchesGqlgen checks that the npm files the page loads are
+// the very files gqlgen's default GraphiQL page loads from the CDN (same
+// names, same SRI): the hashes of the npm releases, pinned by a third party.
+// A gqlgen upgrade that moves to other versions fails here until the
+// embedded copies follow (or the test is changed to pin them itself).
 func TestPlaygroundMatchesGqlgen(t *testing.T) {
 	env := apitest.Start(t)
 	_, body := get(t, env.Server.URL+"/", nil)
-	ours := pageRefs(t, string(body))
+	ours := map[string]string{} // file name -> integrity
+	for _, ref := range pageRefs(t, string(body)) {
+		if !strings.Contains(ref.url, "/parley-") {
+			ours[path.Base(ref.url)] = ref.integrity
+		}
+	}
 
 	rec := httptest.NewRecorder()
 	playground.Handler("Parley GraphQL", "/graphql").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-	theirs := map[string]string{} // file name -> integrity
-	for _, ref := range pageRefs(t, rec.Body.String()) {
-		theirs[path.Base(ref.url)] = ref.integrity
+	theirs := pageRefs(t, rec.Body.String())
+	if len(theirs) != 4 || len(ours) != len(theirs) {
+		t.Errorf("page loads %d npm files, gqlgen's default page %d, want 4 each", len(ours), len(theirs))
 	}
-
-	if len(ours) != len(theirs) {
-		t.Errorf("page loads %d resources, gqlgen's default page %d", len(ours), len(theirs))
-	}
-	for _, ref := range ours {
+	for _, ref := range theirs {
 		name := path.Base(ref.url)
-		want, ok := theirs[name]
+		got, ok := ours[name]
 		if !ok {
-			t.Errorf("%s: gqlgen's default page loads no file of that name", ref.url)
-		} else if ref.integrity != want {
-			t.Errorf("%s: integrity %q, gqlgen pins %q", ref.url, ref.integrity, want)
+			t.Errorf("gqlgen's page loads %s; ours loads no file of that name", ref.url)
+		} else if got != ref.integrity {
+			t.Errorf("%s: integrity %q, gqlgen pins %q", name, got, ref.integrity)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/ent/agent"
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/ent/message"
 	"github.com/parleyhq/parley/ent/privacy"
@@ -62,7 +63,7 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), org: org.ID, now: dbtime.Of(opts.Now)}
+	g := &generator{rng: newRand(opts.Seed), org: org.ID, now: dbtime.Of(opts.Now)}
 
 	agents, err := g.agents(ctx, client)
 	if err != nil {
@@ -99,22 +100,55 @@ type generator struct {
 	now time.Time
 }
 
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) }
+
 func (g *generator) pick(xs []string) string { return xs[g.rng.IntN(len(xs))] }
 
+// agents returns the organization's demo agents, creating those it lacks:
+// seeding an organization again reuses the agents of the same names (the
+// oldest, if an earlier version created several).
 func (g *generator) agents(ctx context.Context, client *ent.Client) ([]*ent.Agent, error) {
-	builders := make([]*ent.AgentCreate, len(agentProfiles))
+	names := make([]string, len(agentProfiles))
 	for i, a := range agentProfiles {
+		names[i] = a.name
+	}
+	existing, err := client.Agent.Query().
+		Where(agent.OrganizationID(g.org), agent.Livemode(false), agent.NameIn(names...)).
+		Order(ent.Asc(agent.FieldCreatedAt), ent.Asc(agent.FieldID)).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("seed: loading agents: %w", err)
+	}
+	byName := map[string]*ent.Agent{}
+	for _, a := range existing {
+		if byName[a.Name] == nil {
+			byName[a.Name] = a
+		}
+	}
+	var builders []*ent.AgentCreate
+	for i, a := range agentProfiles {
+		if byName[a.name] != nil {
+			continue
+		}
 		created := g.now.Add(-time.Duration(120-i) * 24 * time.Hour)
-		b := client.Agent.Create().
+		builders = append(builders, client.Agent.Create().
 			SetOrganizationID(g.org).SetLivemode(false).
 			SetName(a.name).SetDescription(a.description).SetGoal(a.goal).
 			SetAvailableModes(a.modes).SetDefaultMode(a.modes[0]).
-			SetCreatedAt(created).SetUpdatedAt(created)
-		builders[i] = b
+			SetCreatedAt(created).SetUpdatedAt(created))
 	}
-	agents, err := client.Agent.CreateBulk(builders...).Save(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("seed: creating agents: %w", err)
+	if len(builders) > 0 {
+		created, err := client.Agent.CreateBulk(builders...).Save(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("seed: creating agents: %w", err)
+		}
+		for _, a := range created {
+			byName[a.Name] = a
+		}
+	}
+	agents := make([]*ent.Agent, len(agentProfiles))
+	for i, name := range names {
+		agents[i] = byName[name]
 	}
 	return agents, nil
 }
@@ -207,16 +241,12 @@ func (g *generator) batch(ctx context.Context, client *ent.Client, offset, n int
 		if status != conversation.StatusPending {
 			b.SetStartedAt(at)
 		}
-		script := scripts[agent.Name]
-		for k := range count {
-			role, content := message.RoleAssistant, script.question(g, k/2)
-			if k%2 == 1 {
-				role, content = message.RoleUser, g.pick(answers)
-			}
+		finished := status == conversation.StatusCompleted || status == conversation.StatusArchived
+		for k, l := range g.transcript(interviews[agent.Name], count, finished) {
 			msgs = append(msgs, tx.Message.Create().
 				SetOrganizationID(g.org).SetLivemode(false).
 				SetConversationID(id).SetPosition(k+1).
-				SetRole(role).SetContent(content).SetModality(modality).
+				SetRole(l.role).SetContent(l.content).SetModality(modality).
 				SetCreatedAt(at).SetUpdatedAt(at))
 			// Some messages share a timestamp, as real transcripts do when a
 			// client sends several at once; position keeps them in order.
