@@ -43,8 +43,12 @@ func (h *Handler) routes(cfg Config) http.Handler {
 	if cfg.Metrics != nil && cfg.MetricsPublic {
 		mux.Handle("GET /metrics", named("/metrics", cfg.Metrics.Handler()))
 	}
-	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	noRoute := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rest.WriteError(w, r, apperr.NotFoundf("no route %s %s", r.Method, r.URL.Path))
-	}))
+	})
+	// The prefix alone is no route either; without this, ServeMux would
+	// answer it with an HTML redirect to the prefix's subtree.
+	mux.Handle(rest.Prefix, noRoute)
+	mux.Handle("/", noRoute)
 	return mux
 }

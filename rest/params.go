@@ -1,8 +1,12 @@
 package rest
 
 import (
+	"maps"
+	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -120,4 +124,24 @@ func parseUUID(s string) (uuid.UUID, error) {
 		return uuid.Nil, apperr.Invalidf("not a UUID")
 	}
 	return uuid.Parse(s)
+}
+
+// takes refuses query parameters the endpoint does not know, naming them:
+// a misspelt filter (`?Status=completed`) must not silently return the
+// unfiltered list.
+func takes(next http.HandlerFunc, known ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, name := range slices.Sorted(maps.Keys(r.URL.Query())) {
+			if slices.Contains(known, name) {
+				continue
+			}
+			what := "takes no query parameters"
+			if len(known) > 0 {
+				what = "takes " + strings.Join(known, ", ")
+			}
+			WriteError(w, r, apperr.Invalidf("%s: unknown query parameter; %s %s", name, r.URL.Path, what))
+			return
+		}
+		next(w, r)
+	})
 }

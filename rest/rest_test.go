@@ -688,3 +688,45 @@ func TestOpenAPIServed(t *testing.T) {
 		t.Errorf("no paths in %s", r.Body)
 	}
 }
+
+// REST details a new user trips on: a misspelt parameter is named, not
+// ignored; HEAD answers like GET without a body; the prefix alone is a
+// JSON 404, not an HTML redirect.
+func TestRESTDetails(t *testing.T) {
+	env := apitest.Start(t)
+	tn := newTenant(t, env, "Acme", false)
+	a := tn.agent(t, "Interviewer", dbtime.Now())
+	c := tn.conversation(t, a.ID, conversation.StatusCompleted, dbtime.Now())
+
+	for _, tc := range []struct{ path, param string }{
+		{query(conversationsPath, "Status", "completed"), "Status"},
+		{query(conversationsPath, "limit", "5", "agentId", a.ID.String()), "agentId"},
+		{query(agentsPath, "status", "completed"), "status"},
+		{query(conversationPath(c.ID.String()), "expand", "agent"), "expand"},
+		{query(messagesPath(c.ID.String()), "order", "desc"), "order"},
+	} {
+		msg := wantError(t, get(t, env, tn.key, tc.path), http.StatusBadRequest, "invalid_request", tc.param)
+		if !strings.Contains(msg, "unknown query parameter") {
+			t.Errorf("%s: message %q", tc.path, msg)
+		}
+	}
+
+	for _, path := range []string{conversationsPath, agentsPath, conversationPath(c.ID.String()), transcriptPath(c.ID.String())} {
+		head := send(t, env, http.MethodHead, tn.key, path)
+		full := get(t, env, tn.key, path)
+		if head.Status != http.StatusOK || len(head.Body) != 0 || head.Header.Get("Content-Type") != full.Header.Get("Content-Type") {
+			t.Errorf("HEAD %s: %s, want 200 with GET's headers and no body", path, head)
+		}
+	}
+	if r := send(t, env, http.MethodPost, tn.key, agentsPath); r.Header.Get("Allow") != "GET, HEAD" {
+		t.Errorf("POST %s: Allow %q", agentsPath, r.Header.Get("Allow"))
+	}
+
+	for _, path := range []string{"/v1/backend", "/v1/backend/"} {
+		r := get(t, env, tn.key, path)
+		wantError(t, r, http.StatusNotFound, "not_found")
+		if r.Header.Get("Location") != "" {
+			t.Errorf("%s redirects to %q", path, r.Header.Get("Location"))
+		}
+	}
+}

@@ -44,17 +44,18 @@ type Handler struct {
 func New(exec *executor.Executor, logger *slog.Logger) *Handler {
 	h := &Handler{exec: exec, logger: logger}
 	r := mux.NewRouter()
-	r.HandleFunc(Prefix+"/conversations", h.listConversations).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/conversations/{id}", h.getConversation).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/conversations/{id}/transcript", h.getTranscript).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/conversations/{id}/messages", h.listMessages).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/agents", h.listAgents).Methods(http.MethodGet)
-	r.HandleFunc(Prefix+"/agents/{id}", h.getAgent).Methods(http.MethodGet)
+	page := []string{"limit", "after", "before"}
+	r.Handle(Prefix+"/conversations", takes(h.listConversations, append(page, "status", "agent_id")...)).Methods(http.MethodGet)
+	r.Handle(Prefix+"/conversations/{id}", takes(h.getConversation)).Methods(http.MethodGet)
+	r.Handle(Prefix+"/conversations/{id}/transcript", takes(h.getTranscript)).Methods(http.MethodGet)
+	r.Handle(Prefix+"/conversations/{id}/messages", takes(h.listMessages, page...)).Methods(http.MethodGet)
+	r.Handle(Prefix+"/agents", takes(h.listAgents, page...)).Methods(http.MethodGet)
+	r.Handle(Prefix+"/agents/{id}", takes(h.getAgent)).Methods(http.MethodGet)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, apperr.NotFoundf("no route %s %s", r.Method, r.URL.Path))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", http.MethodGet)
+		w.Header().Set("Allow", "GET, HEAD")
 		WriteError(w, r, apperr.New(apperr.MethodNotAllowed, "method %s is not allowed on %s; use GET", r.Method, r.URL.Path))
 	})
 	h.router = r
@@ -84,6 +85,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			WriteError(w, r, apperr.New(apperr.Internal, "internal error"))
 		}
 	}()
+	if r.Method == http.MethodHead {
+		// HEAD is GET without the body, which net/http drops: the routes,
+		// and so the OpenAPI document, list GET only.
+		r = r.Clone(r.Context())
+		r.Method = http.MethodGet
+	}
 	h.router.ServeHTTP(w, r)
 }
 
