@@ -139,7 +139,7 @@ func takes(next http.HandlerFunc, known ...string) http.Handler {
 			if len(known) > 0 {
 				what = "takes " + strings.Join(known, ", ")
 			}
-			WriteError(w, r, apperr.Invalidf("%s: unknown query parameter; %s %s", name, r.URL.Path, what))
+			WriteError(w, r, apperr.Invalidf("unknown query parameter %q; %s %s", name, r.URL.Path, what))
 			return
 		}
 		next(w, r)
