@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/ent/agent"
 	"github.com/parleyhq/parley/ent/apikey"
 	"github.com/parleyhq/parley/ent/conversation"
+	"github.com/parleyhq/parley/ent/event"
 	"github.com/parleyhq/parley/ent/message"
 	"github.com/parleyhq/parley/ent/organization"
 	"github.com/parleyhq/parley/ent/participant"
@@ -81,6 +82,7 @@ func checkColumn(t, c string) error {
 			apikey.Table:       apikey.ValidColumn,
 			agent.Table:        agent.ValidColumn,
 			conversation.Table: conversation.ValidColumn,
+			event.Table:        event.ValidColumn,
 			message.Table:      message.ValidColumn,
 			organization.Table: organization.ValidColumn,
 			participant.Table:  participant.ValidColumn,

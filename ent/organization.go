@@ -42,15 +42,18 @@ type OrganizationEdges struct {
 	Conversations []*Conversation `json:"conversations,omitempty"`
 	// Messages holds the value of the messages edge.
 	Messages []*Message `json:"messages,omitempty"`
+	// Events holds the value of the events edge.
+	Events []*Event `json:"events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 
 	namedAPIKeys       map[string][]*APIKey
 	namedAgents        map[string][]*Agent
 	namedParticipants  map[string][]*Participant
 	namedConversations map[string][]*Conversation
 	namedMessages      map[string][]*Message
+	namedEvents        map[string][]*Event
 }
 
 // APIKeysOrErr returns the APIKeys value or an error if the edge
@@ -96,6 +99,15 @@ func (e OrganizationEdges) MessagesOrErr() ([]*Message, error) {
 		return e.Messages, nil
 	}
 	return nil, &NotLoadedError{edge: "messages"}
+}
+
+// EventsOrErr returns the Events value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) EventsOrErr() ([]*Event, error) {
+	if e.loadedTypes[5] {
+		return e.Events, nil
+	}
+	return nil, &NotLoadedError{edge: "events"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -184,6 +196,11 @@ func (_m *Organization) QueryConversations() *ConversationQuery {
 // QueryMessages queries the "messages" edge of the Organization entity.
 func (_m *Organization) QueryMessages() *MessageQuery {
 	return NewOrganizationClient(_m.config).QueryMessages(_m)
+}
+
+// QueryEvents queries the "events" edge of the Organization entity.
+func (_m *Organization) QueryEvents() *EventQuery {
+	return NewOrganizationClient(_m.config).QueryEvents(_m)
 }
 
 // Update returns a builder for updating this Organization.
@@ -338,6 +355,30 @@ func (_m *Organization) appendNamedMessages(name string, edges ...*Message) {
 		_m.Edges.namedMessages[name] = []*Message{}
 	} else {
 		_m.Edges.namedMessages[name] = append(_m.Edges.namedMessages[name], edges...)
+	}
+}
+
+// NamedEvents returns the Events named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedEvents(name string) ([]*Event, error) {
+	if _m.Edges.namedEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedEvents(name string, edges ...*Event) {
+	if _m.Edges.namedEvents == nil {
+		_m.Edges.namedEvents = make(map[string][]*Event)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedEvents[name] = []*Event{}
+	} else {
+		_m.Edges.namedEvents[name] = append(_m.Edges.namedEvents[name], edges...)
 	}
 }
 

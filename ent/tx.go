@@ -20,6 +20,8 @@ type Tx struct {
 	Agent *AgentClient
 	// Conversation is the client for interacting with the Conversation builders.
 	Conversation *ConversationClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
 	// Message is the client for interacting with the Message builders.
 	Message *MessageClient
 	// Organization is the client for interacting with the Organization builders.
@@ -160,6 +162,7 @@ func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Agent = NewAgentClient(tx.config)
 	tx.Conversation = NewConversationClient(tx.config)
+	tx.Event = NewEventClient(tx.config)
 	tx.Message = NewMessageClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.Participant = NewParticipantClient(tx.config)

@@ -155,27 +155,7 @@ func validationReason(e *ent.ValidationError) string {
 		}
 		return "is not valid"
 	}
-	return validatorReason(cause)
-}
-
-// validatorReason is what an ent field validator's error says is wrong.
-func validatorReason(err error) string {
-	if reason, ok := entValidatorReasons[err.Error()]; ok {
-		return reason
-	}
-	return err.Error() // Parley's validators (ent/schema/validate.go) say what is wrong
-}
-
-// entValidatorReasons rewords the errors of ent's built-in validators
-// (NotEmpty, MaxLen, NonNegative, ...), which speak of "value" and
-// "required length".
-var entValidatorReasons = map[string]string{
-	"value is less than the required length":         "is too short",
-	"value is less than the required rune length":    "is too short",
-	"value is greater than the required length":      "is too long",
-	"value is greater than the required rune length": "is too long",
-	"value out of range":                             "is out of range",
-	"value does not match validation":                "is not valid",
+	return apperr.ValidatorReason(cause)
 }
 
 // graphqlName is the GraphQL name of the input field that sets an ent field:

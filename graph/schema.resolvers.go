@@ -17,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/graph/model"
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/conversations"
 	"github.com/parleyhq/parley/internal/viewer"
 )
 
@@ -47,11 +48,7 @@ func (r *mutationResolver) UpdateParticipant(ctx context.Context, id uuid.UUID, 
 
 // StartConversation is the resolver for the startConversation field.
 func (r *mutationResolver) StartConversation(ctx context.Context, input ent.CreateConversationInput) (*ent.Conversation, error) {
-	create := r.tx(ctx).Conversation.Create().SetInput(input)
-	if input.ConnectionCode == nil {
-		create.SetConnectionCode(newConnectionCode())
-	}
-	return create.Save(ctx)
+	return conversations.Start(ctx, r.tx(ctx), input)
 }
 
 // UpdateConversation is the resolver for the updateConversation field.
@@ -66,7 +63,7 @@ func (r *mutationResolver) AppendMessages(ctx context.Context, conversationID uu
 
 // SetConversationStatus is the resolver for the setConversationStatus field.
 func (r *mutationResolver) SetConversationStatus(ctx context.Context, id uuid.UUID, status conversation.Status) (*ent.Conversation, error) {
-	return setStatus(ctx, r.tx(ctx), id, status)
+	return conversations.SetStatus(ctx, r.tx(ctx), id, status)
 }
 
 // Viewer is the resolver for the viewer field.

@@ -162,6 +162,42 @@ var (
 			},
 		},
 	}
+	// EventsColumns holds the columns for the "events" table.
+	EventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "livemode", Type: field.TypeBool},
+		{Name: "type", Type: field.TypeString, Size: 64},
+		{Name: "conversation_id", Type: field.TypeUUID},
+		{Name: "occurred_at", Type: field.TypeTime},
+		{Name: "data", Type: field.TypeJSON},
+		{Name: "organization_id", Type: field.TypeUUID},
+	}
+	// EventsTable holds the schema information for the "events" table.
+	EventsTable = &schema.Table{
+		Name:       "events",
+		Columns:    EventsColumns,
+		PrimaryKey: []*schema.Column{EventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "events_organizations_events",
+				Columns:    []*schema.Column{EventsColumns[6]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "event_organization_id_livemode_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[6], EventsColumns[1], EventsColumns[0]},
+			},
+			{
+				Name:    "event_conversation_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[3], EventsColumns[0]},
+			},
+		},
+	}
 	// MessagesColumns holds the columns for the "messages" table.
 	MessagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -260,6 +296,7 @@ var (
 		APIKeysTable,
 		AgentsTable,
 		ConversationsTable,
+		EventsTable,
 		MessagesTable,
 		OrganizationsTable,
 		ParticipantsTable,
@@ -272,6 +309,7 @@ func init() {
 	ConversationsTable.ForeignKeys[0].RefTable = AgentsTable
 	ConversationsTable.ForeignKeys[1].RefTable = OrganizationsTable
 	ConversationsTable.ForeignKeys[2].RefTable = ParticipantsTable
+	EventsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	MessagesTable.ForeignKeys[0].RefTable = ConversationsTable
 	MessagesTable.ForeignKeys[1].RefTable = OrganizationsTable
 	ParticipantsTable.ForeignKeys[0].RefTable = OrganizationsTable

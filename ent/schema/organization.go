@@ -33,6 +33,7 @@ func (Organization) Edges() []ent.Edge {
 		edge.To("participants", Participant.Type).Annotations(entgql.Skip()),
 		edge.To("conversations", Conversation.Type).Annotations(entgql.Skip()),
 		edge.To("messages", Message.Type).Annotations(entgql.Skip()),
+		edge.To("events", Event.Type).Annotations(entgql.Skip()),
 	}
 }
 

@@ -95,3 +95,23 @@ func (c Code) HTTPStatus() int {
 	}
 	return http.StatusInternalServerError
 }
+
+// ValidatorReason is what an ent field validator's error says is wrong.
+func ValidatorReason(err error) string {
+	if reason, ok := entValidatorReasons[err.Error()]; ok {
+		return reason
+	}
+	return err.Error() // Parley's validators (ent/schema/validate.go) say what is wrong
+}
+
+// entValidatorReasons rewords the errors of ent's built-in validators
+// (NotEmpty, MaxLen, NonNegative, ...), which speak of "value" and
+// "required length".
+var entValidatorReasons = map[string]string{
+	"value is less than the required length":         "is too short",
+	"value is less than the required rune length":    "is too short",
+	"value is greater than the required length":      "is too long",
+	"value is greater than the required rune length": "is too long",
+	"value out of range":                             "is out of range",
+	"value does not match validation":                "is not valid",
+}

@@ -28,6 +28,7 @@ const (
 	Participant  Type = 4
 	Conversation Type = 5
 	Message      Type = 6
+	Event        Type = 7
 )
 
 // tables maps each type to its ent table name, as used by ent's Noder.
@@ -38,6 +39,7 @@ var tables = map[Type]string{
 	Participant:  "participants",
 	Conversation: "conversations",
 	Message:      "messages",
+	Event:        "events",
 }
 
 const version = 8

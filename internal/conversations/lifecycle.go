@@ -1,5 +1,6 @@
-// Package lifecycle holds the rules of a conversation's status.
-package lifecycle
+package conversations
+
+// The rules of a conversation's status.
 
 import (
 	"time"
