@@ -258,3 +258,23 @@ func decodeJSON(t *testing.T, r testenv.HTTPResponse) map[string]any {
 	}
 	return body
 }
+
+// An error repeats at most a short prefix of the caller's input, so an
+// answer never grows with the request (a 1 MB ID used to come back whole).
+func TestErrorsDoNotEchoLargeInput(t *testing.T) {
+	env := apitest.Start(t)
+	key := env.Key(t, "Acme", false)
+	huge := strings.Repeat("x", 500_000)
+	res := env.GraphQL(t, key, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": huge})
+	if len(res.Errors) == 0 || len(res.Errors[0].Message) > 200 {
+		t.Fatalf("an invalid 500 KB ID: %d errors, first message %d bytes", len(res.Errors), len(res.Errors[0].Message))
+	}
+	res = env.GraphQL(t, key, `{ node(id: "`+huge+`") { id } }`, nil)
+	if len(res.Errors) == 0 || len(res.Errors[0].Message) > 200 {
+		t.Fatalf("an inline invalid 500 KB ID: first message %d bytes", len(res.Errors[0].Message))
+	}
+	r := env.Send(t, http.MethodGet, key, "/v1/backend/conversations/"+strings.Repeat("y", 4000), nil, nil)
+	if r.Status != http.StatusBadRequest || len(r.Body) > 300 {
+		t.Fatalf("REST with a 4 KB path ID: %d, %d bytes", r.Status, len(r.Body))
+	}
+}

@@ -66,7 +66,7 @@ func parsePage(q url.Values, node, orderField string) (page, error) {
 		// paging.CheckSize bounds the rest.
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || paging.CheckSize(int64(n)) != nil {
-			return p, apperr.Invalidf("limit: must be an integer from 1 to %d, got %q", paging.MaxPageSize, raw)
+			return p, apperr.Invalidf("limit: must be an integer from 1 to %d, got %s", paging.MaxPageSize, apperr.Echo(raw))
 		}
 		p.limit = n
 	}
@@ -100,7 +100,7 @@ func conversationFilter(q url.Values) (map[string]any, error) {
 	}
 	if _, given := q["status"]; given {
 		if conversation.StatusValidator(conversation.Status(status)) != nil {
-			return nil, apperr.Invalidf("status: must be one of pending, in_progress, completed, abandoned, archived; got %q", status)
+			return nil, apperr.Invalidf("status: must be one of pending, in_progress, completed, abandoned, archived; got %s", apperr.Echo(status))
 		}
 		where["status"] = status
 	}
@@ -111,7 +111,7 @@ func conversationFilter(q url.Values) (map[string]any, error) {
 	if _, given := q["agent_id"]; given {
 		id, err := parseUUID(agentID)
 		if err != nil {
-			return nil, apperr.Invalidf("agent_id: %q is not a UUID", agentID)
+			return nil, apperr.Invalidf("agent_id: %s is not a UUID", apperr.Echo(agentID))
 		}
 		where["agentID"] = id.String()
 	}
@@ -139,7 +139,7 @@ func takes(next http.HandlerFunc, known ...string) http.Handler {
 			if len(known) > 0 {
 				what = "takes " + strings.Join(known, ", ")
 			}
-			WriteError(w, r, apperr.Invalidf("unknown query parameter %q; %s %s", name, r.URL.Path, what))
+			WriteError(w, r, apperr.Invalidf("unknown query parameter %s; %s %s", apperr.Echo(name), r.URL.Path, what))
 			return
 		}
 		next(w, r)

@@ -144,7 +144,7 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
 	raw := mux.Vars(r)["id"]
 	id, err := parseUUID(raw)
 	if err != nil {
-		h.respond(w, r, nil, apperr.Invalidf("id: %q is not a UUID", raw))
+		h.respond(w, r, nil, apperr.Invalidf("id: %s is not a UUID", apperr.Echo(raw)))
 		return
 	}
 	p, err := parsePage(r.URL.Query(), "Message", "POSITION")
@@ -178,7 +178,7 @@ func (h *Handler) getObject(w http.ResponseWriter, r *http.Request, query, label
 	raw := mux.Vars(r)["id"]
 	id, err := parseUUID(raw)
 	if err != nil {
-		h.respond(w, r, nil, apperr.Invalidf("id: %q is not a UUID", raw))
+		h.respond(w, r, nil, apperr.Invalidf("id: %s is not a UUID", apperr.Echo(raw)))
 		return
 	}
 	var out struct {

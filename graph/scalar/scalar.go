@@ -10,6 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
+	"github.com/parleyhq/parley/internal/apperr"
 )
 
 // MarshalUUID writes an ID in canonical lower-case UUID form, the same form
@@ -28,7 +29,7 @@ func UnmarshalUUID(v any) (uuid.UUID, error) {
 	}
 	id, err := uuid.Parse(s)
 	if err != nil || len(s) != 36 {
-		return uuid.Nil, fmt.Errorf("%q is not a valid ID", s)
+		return uuid.Nil, fmt.Errorf("%s is not a valid ID", apperr.Echo(s))
 	}
 	return id, nil
 }
@@ -83,7 +84,7 @@ func UnmarshalTime(v any) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)", s)
+		return time.Time{}, fmt.Errorf("%s is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)", apperr.Echo(s))
 	}
 	return t.UTC(), nil
 }

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Code is a machine-readable error class, as documented in the API contract.
@@ -114,4 +116,20 @@ var entValidatorReasons = map[string]string{
 	"value is greater than the required rune length": "is too long",
 	"value out of range":                             "is out of range",
 	"value does not match validation":                "is not valid",
+}
+
+// maxEcho bounds how much of a caller's input an error message repeats.
+const maxEcho = 64
+
+// Echo is s as an error message repeats it: quoted, and cut after 64 bytes
+// (at a character boundary), so an answer never grows with the input.
+func Echo(s string) string {
+	if len(s) <= maxEcho {
+		return strconv.Quote(s)
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + fmt.Sprintf("... (%d bytes)", len(s))
 }
