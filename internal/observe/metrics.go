@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,6 +96,9 @@ func (m *Metrics) operationLabel(op string) string {
 	if len(m.operations) >= maxOperations {
 		return "other"
 	}
+	// The name is a slice of the query's text, which it would keep alive
+	// for good as a label: copy it.
+	op = strings.Clone(op)
 	m.operations[op] = true
 	return op
 }
@@ -104,6 +108,8 @@ func (m *Metrics) observeRequest(method, route, op string, status int, d time.Du
 		return
 	}
 	op = m.operationLabel(op)
+	// Label values are kept by the metric vectors; known names come back
+	// as the copy stored above.
 	m.requests.WithLabelValues(method, route, op, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route, op).Observe(d.Seconds())
 }
