@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/ent/message"
 	"github.com/parleyhq/parley/ent/organization"
 	"github.com/parleyhq/parley/ent/participant"
+	"github.com/parleyhq/parley/ent/webhookendpoint"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -79,13 +80,14 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:       apikey.ValidColumn,
-			agent.Table:        agent.ValidColumn,
-			conversation.Table: conversation.ValidColumn,
-			event.Table:        event.ValidColumn,
-			message.Table:      message.ValidColumn,
-			organization.Table: organization.ValidColumn,
-			participant.Table:  participant.ValidColumn,
+			apikey.Table:          apikey.ValidColumn,
+			agent.Table:           agent.ValidColumn,
+			conversation.Table:    conversation.ValidColumn,
+			event.Table:           event.ValidColumn,
+			message.Table:         message.ValidColumn,
+			organization.Table:    organization.ValidColumn,
+			participant.Table:     participant.ValidColumn,
+			webhookendpoint.Table: webhookendpoint.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -44,16 +44,19 @@ type OrganizationEdges struct {
 	Messages []*Message `json:"messages,omitempty"`
 	// Events holds the value of the events edge.
 	Events []*Event `json:"events,omitempty"`
+	// WebhookEndpoints holds the value of the webhook_endpoints edge.
+	WebhookEndpoints []*WebhookEndpoint `json:"webhook_endpoints,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 
-	namedAPIKeys       map[string][]*APIKey
-	namedAgents        map[string][]*Agent
-	namedParticipants  map[string][]*Participant
-	namedConversations map[string][]*Conversation
-	namedMessages      map[string][]*Message
-	namedEvents        map[string][]*Event
+	namedAPIKeys          map[string][]*APIKey
+	namedAgents           map[string][]*Agent
+	namedParticipants     map[string][]*Participant
+	namedConversations    map[string][]*Conversation
+	namedMessages         map[string][]*Message
+	namedEvents           map[string][]*Event
+	namedWebhookEndpoints map[string][]*WebhookEndpoint
 }
 
 // APIKeysOrErr returns the APIKeys value or an error if the edge
@@ -108,6 +111,15 @@ func (e OrganizationEdges) EventsOrErr() ([]*Event, error) {
 		return e.Events, nil
 	}
 	return nil, &NotLoadedError{edge: "events"}
+}
+
+// WebhookEndpointsOrErr returns the WebhookEndpoints value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) WebhookEndpointsOrErr() ([]*WebhookEndpoint, error) {
+	if e.loadedTypes[6] {
+		return e.WebhookEndpoints, nil
+	}
+	return nil, &NotLoadedError{edge: "webhook_endpoints"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -201,6 +213,11 @@ func (_m *Organization) QueryMessages() *MessageQuery {
 // QueryEvents queries the "events" edge of the Organization entity.
 func (_m *Organization) QueryEvents() *EventQuery {
 	return NewOrganizationClient(_m.config).QueryEvents(_m)
+}
+
+// QueryWebhookEndpoints queries the "webhook_endpoints" edge of the Organization entity.
+func (_m *Organization) QueryWebhookEndpoints() *WebhookEndpointQuery {
+	return NewOrganizationClient(_m.config).QueryWebhookEndpoints(_m)
 }
 
 // Update returns a builder for updating this Organization.
@@ -379,6 +396,30 @@ func (_m *Organization) appendNamedEvents(name string, edges ...*Event) {
 		_m.Edges.namedEvents[name] = []*Event{}
 	} else {
 		_m.Edges.namedEvents[name] = append(_m.Edges.namedEvents[name], edges...)
+	}
+}
+
+// NamedWebhookEndpoints returns the WebhookEndpoints named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedWebhookEndpoints(name string) ([]*WebhookEndpoint, error) {
+	if _m.Edges.namedWebhookEndpoints == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedWebhookEndpoints[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedWebhookEndpoints(name string, edges ...*WebhookEndpoint) {
+	if _m.Edges.namedWebhookEndpoints == nil {
+		_m.Edges.namedWebhookEndpoints = make(map[string][]*WebhookEndpoint)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedWebhookEndpoints[name] = []*WebhookEndpoint{}
+	} else {
+		_m.Edges.namedWebhookEndpoints[name] = append(_m.Edges.namedWebhookEndpoints[name], edges...)
 	}
 }
 

@@ -23,29 +23,32 @@ import (
 	"github.com/parleyhq/parley/ent/organization"
 	"github.com/parleyhq/parley/ent/participant"
 	"github.com/parleyhq/parley/ent/predicate"
+	"github.com/parleyhq/parley/ent/webhookendpoint"
 )
 
 // OrganizationQuery is the builder for querying Organization entities.
 type OrganizationQuery struct {
 	config
-	ctx                    *QueryContext
-	order                  []organization.OrderOption
-	inters                 []Interceptor
-	predicates             []predicate.Organization
-	withAPIKeys            *APIKeyQuery
-	withAgents             *AgentQuery
-	withParticipants       *ParticipantQuery
-	withConversations      *ConversationQuery
-	withMessages           *MessageQuery
-	withEvents             *EventQuery
-	loadTotal              []func(context.Context, []*Organization) error
-	modifiers              []func(*sql.Selector)
-	withNamedAPIKeys       map[string]*APIKeyQuery
-	withNamedAgents        map[string]*AgentQuery
-	withNamedParticipants  map[string]*ParticipantQuery
-	withNamedConversations map[string]*ConversationQuery
-	withNamedMessages      map[string]*MessageQuery
-	withNamedEvents        map[string]*EventQuery
+	ctx                       *QueryContext
+	order                     []organization.OrderOption
+	inters                    []Interceptor
+	predicates                []predicate.Organization
+	withAPIKeys               *APIKeyQuery
+	withAgents                *AgentQuery
+	withParticipants          *ParticipantQuery
+	withConversations         *ConversationQuery
+	withMessages              *MessageQuery
+	withEvents                *EventQuery
+	withWebhookEndpoints      *WebhookEndpointQuery
+	loadTotal                 []func(context.Context, []*Organization) error
+	modifiers                 []func(*sql.Selector)
+	withNamedAPIKeys          map[string]*APIKeyQuery
+	withNamedAgents           map[string]*AgentQuery
+	withNamedParticipants     map[string]*ParticipantQuery
+	withNamedConversations    map[string]*ConversationQuery
+	withNamedMessages         map[string]*MessageQuery
+	withNamedEvents           map[string]*EventQuery
+	withNamedWebhookEndpoints map[string]*WebhookEndpointQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -207,6 +210,28 @@ func (_q *OrganizationQuery) QueryEvents() *EventQuery {
 			sqlgraph.From(organization.Table, organization.FieldID, selector),
 			sqlgraph.To(event.Table, event.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, organization.EventsTable, organization.EventsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryWebhookEndpoints chains the current query on the "webhook_endpoints" edge.
+func (_q *OrganizationQuery) QueryWebhookEndpoints() *WebhookEndpointQuery {
+	query := (&WebhookEndpointClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, selector),
+			sqlgraph.To(webhookendpoint.Table, webhookendpoint.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.WebhookEndpointsTable, organization.WebhookEndpointsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -401,17 +426,18 @@ func (_q *OrganizationQuery) Clone() *OrganizationQuery {
 		return nil
 	}
 	return &OrganizationQuery{
-		config:            _q.config,
-		ctx:               _q.ctx.Clone(),
-		order:             append([]organization.OrderOption{}, _q.order...),
-		inters:            append([]Interceptor{}, _q.inters...),
-		predicates:        append([]predicate.Organization{}, _q.predicates...),
-		withAPIKeys:       _q.withAPIKeys.Clone(),
-		withAgents:        _q.withAgents.Clone(),
-		withParticipants:  _q.withParticipants.Clone(),
-		withConversations: _q.withConversations.Clone(),
-		withMessages:      _q.withMessages.Clone(),
-		withEvents:        _q.withEvents.Clone(),
+		config:               _q.config,
+		ctx:                  _q.ctx.Clone(),
+		order:                append([]organization.OrderOption{}, _q.order...),
+		inters:               append([]Interceptor{}, _q.inters...),
+		predicates:           append([]predicate.Organization{}, _q.predicates...),
+		withAPIKeys:          _q.withAPIKeys.Clone(),
+		withAgents:           _q.withAgents.Clone(),
+		withParticipants:     _q.withParticipants.Clone(),
+		withConversations:    _q.withConversations.Clone(),
+		withMessages:         _q.withMessages.Clone(),
+		withEvents:           _q.withEvents.Clone(),
+		withWebhookEndpoints: _q.withWebhookEndpoints.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -482,6 +508,17 @@ func (_q *OrganizationQuery) WithEvents(opts ...func(*EventQuery)) *Organization
 		opt(query)
 	}
 	_q.withEvents = query
+	return _q
+}
+
+// WithWebhookEndpoints tells the query-builder to eager-load the nodes that are connected to
+// the "webhook_endpoints" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithWebhookEndpoints(opts ...func(*WebhookEndpointQuery)) *OrganizationQuery {
+	query := (&WebhookEndpointClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withWebhookEndpoints = query
 	return _q
 }
 
@@ -569,13 +606,14 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Organization{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withAPIKeys != nil,
 			_q.withAgents != nil,
 			_q.withParticipants != nil,
 			_q.withConversations != nil,
 			_q.withMessages != nil,
 			_q.withEvents != nil,
+			_q.withWebhookEndpoints != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -641,6 +679,15 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	if query := _q.withWebhookEndpoints; query != nil {
+		if err := _q.loadWebhookEndpoints(ctx, query, nodes,
+			func(n *Organization) { n.Edges.WebhookEndpoints = []*WebhookEndpoint{} },
+			func(n *Organization, e *WebhookEndpoint) {
+				n.Edges.WebhookEndpoints = append(n.Edges.WebhookEndpoints, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAPIKeys {
 		if err := _q.loadAPIKeys(ctx, query, nodes,
 			func(n *Organization) { n.appendNamedAPIKeys(name) },
@@ -680,6 +727,13 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadEvents(ctx, query, nodes,
 			func(n *Organization) { n.appendNamedEvents(name) },
 			func(n *Organization, e *Event) { n.appendNamedEvents(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedWebhookEndpoints {
+		if err := _q.loadWebhookEndpoints(ctx, query, nodes,
+			func(n *Organization) { n.appendNamedWebhookEndpoints(name) },
+			func(n *Organization, e *WebhookEndpoint) { n.appendNamedWebhookEndpoints(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -856,6 +910,36 @@ func (_q *OrganizationQuery) loadEvents(ctx context.Context, query *EventQuery, 
 	}
 	query.Where(predicate.Event(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(organization.EventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrganizationID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "organization_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *OrganizationQuery) loadWebhookEndpoints(ctx context.Context, query *WebhookEndpointQuery, nodes []*Organization, init func(*Organization), assign func(*Organization, *WebhookEndpoint)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Organization)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(webhookendpoint.FieldOrganizationID)
+	}
+	query.Where(predicate.WebhookEndpoint(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(organization.WebhookEndpointsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1072,6 +1156,20 @@ func (_q *OrganizationQuery) WithNamedEvents(name string, opts ...func(*EventQue
 		_q.withNamedEvents = make(map[string]*EventQuery)
 	}
 	_q.withNamedEvents[name] = query
+	return _q
+}
+
+// WithNamedWebhookEndpoints tells the query-builder to eager-load the nodes that are connected to the "webhook_endpoints"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithNamedWebhookEndpoints(name string, opts ...func(*WebhookEndpointQuery)) *OrganizationQuery {
+	query := (&WebhookEndpointClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedWebhookEndpoints == nil {
+		_q.withNamedWebhookEndpoints = make(map[string]*WebhookEndpointQuery)
+	}
+	_q.withNamedWebhookEndpoints[name] = query
 	return _q
 }
 

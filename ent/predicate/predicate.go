@@ -26,3 +26,6 @@ type Organization func(*sql.Selector)
 
 // Participant is the predicate function for participant builders.
 type Participant func(*sql.Selector)
+
+// WebhookEndpoint is the predicate function for webhookendpoint builders.
+type WebhookEndpoint func(*sql.Selector)

@@ -34,6 +34,7 @@ func (Organization) Edges() []ent.Edge {
 		edge.To("conversations", Conversation.Type).Annotations(entgql.Skip()),
 		edge.To("messages", Message.Type).Annotations(entgql.Skip()),
 		edge.To("events", Event.Type).Annotations(entgql.Skip()),
+		edge.To("webhook_endpoints", WebhookEndpoint.Type).Annotations(entgql.Skip()),
 	}
 }
 

@@ -22,24 +22,26 @@ type Type byte
 
 // The object kinds. Values are persisted inside IDs: never renumber them.
 const (
-	Organization Type = 1
-	APIKey       Type = 2
-	Agent        Type = 3
-	Participant  Type = 4
-	Conversation Type = 5
-	Message      Type = 6
-	Event        Type = 7
+	Organization    Type = 1
+	APIKey          Type = 2
+	Agent           Type = 3
+	Participant     Type = 4
+	Conversation    Type = 5
+	Message         Type = 6
+	Event           Type = 7
+	WebhookEndpoint Type = 8
 )
 
 // tables maps each type to its ent table name, as used by ent's Noder.
 var tables = map[Type]string{
-	Organization: "organizations",
-	APIKey:       "api_keys",
-	Agent:        "agents",
-	Participant:  "participants",
-	Conversation: "conversations",
-	Message:      "messages",
-	Event:        "events",
+	Organization:    "organizations",
+	APIKey:          "api_keys",
+	Agent:           "agents",
+	Participant:     "participants",
+	Conversation:    "conversations",
+	Message:         "messages",
+	Event:           "events",
+	WebhookEndpoint: "webhook_endpoints",
 }
 
 const version = 8
