@@ -463,5 +463,3 @@ func TestConversationStatsInvalid(t *testing.T) {
 		}
 	}
 }
-
-
