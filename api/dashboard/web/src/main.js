@@ -300,6 +300,7 @@ async function signIn(key) {
   }
   $('signin').hidden = true;
   $('app').hidden = false;
+  $('signout').hidden = false;
   refresh();
 }
 
