@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/parleyhq/parley/api/dashboard"
 	"github.com/parleyhq/parley/api/playground"
 	"github.com/parleyhq/parley/graph"
 	"github.com/parleyhq/parley/internal/apperr"
@@ -38,6 +39,8 @@ func (h *Handler) routes(cfg Config) http.Handler {
 	mux.Handle(rest.Prefix+"/openapi.json", named(rest.Prefix+"/openapi.json", http.HandlerFunc(rest.OpenAPI)))
 	mux.Handle("GET /{$}", named("/", playground.Page("/graphql")))
 	mux.Handle("GET "+playground.AssetsPath, named(playground.AssetsPath, playground.Assets()))
+	mux.Handle("GET "+dashboard.Path, named(dashboard.Path, dashboard.Page("/graphql")))
+	mux.Handle("GET "+dashboard.AssetsPath, named(dashboard.AssetsPath, dashboard.Assets()))
 	mux.Handle("GET /healthz", named("/healthz", http.HandlerFunc(h.healthz)))
 	mux.Handle("GET /readyz", named("/readyz", http.HandlerFunc(h.readyz)))
 	if cfg.Metrics != nil && cfg.MetricsPublic {

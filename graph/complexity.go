@@ -19,6 +19,9 @@ import (
 // transcriptCost is the assumed length of a transcript.
 const transcriptCost = 30
 
+// statsGroupsCost is the assumed number of groups of conversationStats.
+const statsGroupsCost = 30
+
 // complexity prices connections and lists by their size, and fields that
 // send SQL of their own by StatementCost. Nested connections and edges are
 // eager-loaded, one statement per level whatever the number of parents, so
@@ -62,6 +65,14 @@ func complexity() generated.ComplexityRoot {
 		return page(child, first, last, paging.MaxPageSize)
 	}
 	c.Conversation.Transcript = func(child int) int { return 1 + transcriptCost*child }
+
+	// Stats send two statements however many groups they return; groups
+	// are priced like a default page of daily buckets (at most
+	// MaxStatsBuckets, each a few dozen numbers).
+	c.Query.ConversationStats = func(child int, _ *ent.ConversationWhereInput, _ *model.ConversationStatsGroupBy, _ *model.StatsInterval, _ *string) int {
+		return 2*StatementCost + child
+	}
+	c.ConversationStats.Groups = func(child int) int { return 1 + statsGroupsCost*child }
 
 	// Every mutation is a transaction of a few statements.
 	c.Mutation.CreateAgent = func(child int, _ ent.CreateAgentInput) int { return one(child) }

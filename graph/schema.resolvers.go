@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/graph/model"
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/conversations"
+	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/viewer"
 )
 
@@ -95,6 +96,15 @@ func (r *queryResolver) Agent(ctx context.Context, id uuid.UUID) (*ent.Agent, er
 		return nil, err
 	}
 	return q.Only(ctx)
+}
+
+// ConversationStats is the resolver for the conversationStats field.
+func (r *queryResolver) ConversationStats(ctx context.Context, where *ent.ConversationWhereInput, groupBy *model.ConversationStatsGroupBy, interval *model.StatsInterval, timeZone *string) (*model.ConversationStats, error) {
+	q, err := newStatsQuery(where, groupBy, interval, timeZone, dbtime.Now())
+	if err != nil {
+		return nil, err
+	}
+	return conversationStats(ctx, r.client, q, selectsGroupField(ctx, "messages"))
 }
 
 // Mutation returns generated.MutationResolver implementation.

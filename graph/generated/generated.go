@@ -105,6 +105,43 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ConversationStats struct {
+		From     func(childComplexity int) int
+		GroupBy  func(childComplexity int) int
+		Groups   func(childComplexity int) int
+		Interval func(childComplexity int) int
+		TimeZone func(childComplexity int) int
+		To       func(childComplexity int) int
+	}
+
+	ConversationStatsGroup struct {
+		AgentID        func(childComplexity int) int
+		ByStatus       func(childComplexity int) int
+		CompletionRate func(childComplexity int) int
+		Count          func(childComplexity int) int
+		DurationMs     func(childComplexity int) int
+		End            func(childComplexity int) int
+		Messages       func(childComplexity int) int
+		Start          func(childComplexity int) int
+		Status         func(childComplexity int) int
+		TurnCount      func(childComplexity int) int
+	}
+
+	ConversationStatusCounts struct {
+		Abandoned  func(childComplexity int) int
+		Archived   func(childComplexity int) int
+		Completed  func(childComplexity int) int
+		InProgress func(childComplexity int) int
+		Pending    func(childComplexity int) int
+	}
+
+	Distribution struct {
+		Average func(childComplexity int) int
+		Count   func(childComplexity int) int
+		Median  func(childComplexity int) int
+		P90     func(childComplexity int) int
+	}
+
 	Message struct {
 		Content        func(childComplexity int) int
 		Conversation   func(childComplexity int) int
@@ -127,6 +164,15 @@ type ComplexityRoot struct {
 	MessageEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	MessageStats struct {
+		Assistant func(childComplexity int) int
+		System    func(childComplexity int) int
+		Text      func(childComplexity int) int
+		Total     func(childComplexity int) int
+		User      func(childComplexity int) int
+		Voice     func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -180,14 +226,15 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Agent         func(childComplexity int, id uuid.UUID) int
-		Agents        func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.AgentOrder, where *ent.AgentWhereInput) int
-		Conversation  func(childComplexity int, id uuid.UUID) int
-		Conversations func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.ConversationOrder, where *ent.ConversationWhereInput) int
-		Node          func(childComplexity int, id uuid.UUID) int
-		Nodes         func(childComplexity int, ids []uuid.UUID) int
-		Participants  func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.ParticipantOrder, where *ent.ParticipantWhereInput) int
-		Viewer        func(childComplexity int) int
+		Agent             func(childComplexity int, id uuid.UUID) int
+		Agents            func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.AgentOrder, where *ent.AgentWhereInput) int
+		Conversation      func(childComplexity int, id uuid.UUID) int
+		ConversationStats func(childComplexity int, where *ent.ConversationWhereInput, groupBy *model.ConversationStatsGroupBy, interval *model.StatsInterval, timeZone *string) int
+		Conversations     func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.ConversationOrder, where *ent.ConversationWhereInput) int
+		Node              func(childComplexity int, id uuid.UUID) int
+		Nodes             func(childComplexity int, ids []uuid.UUID) int
+		Participants      func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, orderBy *ent.ParticipantOrder, where *ent.ParticipantWhereInput) int
+		Viewer            func(childComplexity int) int
 	}
 
 	Viewer struct {
@@ -222,6 +269,7 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Conversation(ctx context.Context, id uuid.UUID) (*ent.Conversation, error)
 	Agent(ctx context.Context, id uuid.UUID) (*ent.Agent, error)
+	ConversationStats(ctx context.Context, where *ent.ConversationWhereInput, groupBy *model.ConversationStatsGroupBy, interval *model.StatsInterval, timeZone *string) (*model.ConversationStats, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -499,6 +547,160 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
 
+	case "ConversationStats.from":
+		if e.ComplexityRoot.ConversationStats.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStats.From(childComplexity), true
+	case "ConversationStats.groupBy":
+		if e.ComplexityRoot.ConversationStats.GroupBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStats.GroupBy(childComplexity), true
+	case "ConversationStats.groups":
+		if e.ComplexityRoot.ConversationStats.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStats.Groups(childComplexity), true
+	case "ConversationStats.interval":
+		if e.ComplexityRoot.ConversationStats.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStats.Interval(childComplexity), true
+	case "ConversationStats.timeZone":
+		if e.ComplexityRoot.ConversationStats.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStats.TimeZone(childComplexity), true
+	case "ConversationStats.to":
+		if e.ComplexityRoot.ConversationStats.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStats.To(childComplexity), true
+
+	case "ConversationStatsGroup.agentID":
+		if e.ComplexityRoot.ConversationStatsGroup.AgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatsGroup.AgentID(childComplexity), true
+	case "ConversationStatsGroup.byStatus":
+		if e.ComplexityRoot.ConversationStatsGroup.ByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatsGroup.ByStatus(childComplexity), true
+	case "ConversationStatsGroup.completionRate":
+		if e.ComplexityRoot.ConversationStatsGroup.CompletionRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatsGroup.CompletionRate(childComplexity), true
+	case "ConversationStatsGroup.count":
+		if e.ComplexityRoot.ConversationStatsGroup.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatsGroup.Count(childComplexity), true
+	case "ConversationStatsGroup.durationMs":
+		if e.ComplexityRoot.ConversationStatsGroup.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatsGroup.DurationMs(childComplexity), true
+	case "ConversationStatsGroup.end":
+		if e.ComplexityRoot.ConversationStatsGroup.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatsGroup.End(childComplexity), true
+	case "ConversationStatsGroup.messages":
+		if e.ComplexityRoot.ConversationStatsGroup.Messages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatsGroup.Messages(childComplexity), true
+	case "ConversationStatsGroup.start":
+		if e.ComplexityRoot.ConversationStatsGroup.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatsGroup.Start(childComplexity), true
+	case "ConversationStatsGroup.status":
+		if e.ComplexityRoot.ConversationStatsGroup.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatsGroup.Status(childComplexity), true
+	case "ConversationStatsGroup.turnCount":
+		if e.ComplexityRoot.ConversationStatsGroup.TurnCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatsGroup.TurnCount(childComplexity), true
+
+	case "ConversationStatusCounts.abandoned":
+		if e.ComplexityRoot.ConversationStatusCounts.Abandoned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatusCounts.Abandoned(childComplexity), true
+	case "ConversationStatusCounts.archived":
+		if e.ComplexityRoot.ConversationStatusCounts.Archived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatusCounts.Archived(childComplexity), true
+	case "ConversationStatusCounts.completed":
+		if e.ComplexityRoot.ConversationStatusCounts.Completed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatusCounts.Completed(childComplexity), true
+	case "ConversationStatusCounts.inProgress":
+		if e.ComplexityRoot.ConversationStatusCounts.InProgress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatusCounts.InProgress(childComplexity), true
+	case "ConversationStatusCounts.pending":
+		if e.ComplexityRoot.ConversationStatusCounts.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversationStatusCounts.Pending(childComplexity), true
+
+	case "Distribution.average":
+		if e.ComplexityRoot.Distribution.Average == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Average(childComplexity), true
+	case "Distribution.count":
+		if e.ComplexityRoot.Distribution.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Count(childComplexity), true
+	case "Distribution.median":
+		if e.ComplexityRoot.Distribution.Median == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Median(childComplexity), true
+	case "Distribution.p90":
+		if e.ComplexityRoot.Distribution.P90 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.P90(childComplexity), true
+
 	case "Message.content":
 		if e.ComplexityRoot.Message.Content == nil {
 			break
@@ -591,6 +793,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
+
+	case "MessageStats.assistant":
+		if e.ComplexityRoot.MessageStats.Assistant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageStats.Assistant(childComplexity), true
+	case "MessageStats.system":
+		if e.ComplexityRoot.MessageStats.System == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageStats.System(childComplexity), true
+	case "MessageStats.text":
+		if e.ComplexityRoot.MessageStats.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageStats.Text(childComplexity), true
+	case "MessageStats.total":
+		if e.ComplexityRoot.MessageStats.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageStats.Total(childComplexity), true
+	case "MessageStats.user":
+		if e.ComplexityRoot.MessageStats.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageStats.User(childComplexity), true
+	case "MessageStats.voice":
+		if e.ComplexityRoot.MessageStats.Voice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageStats.Voice(childComplexity), true
 
 	case "Mutation.appendMessages":
 		if e.ComplexityRoot.Mutation.AppendMessages == nil {
@@ -868,6 +1107,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Conversation(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.conversationStats":
+		if e.ComplexityRoot.Query.ConversationStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_conversationStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ConversationStats(childComplexity, args["where"].(*ent.ConversationWhereInput), args["groupBy"].(*model.ConversationStatsGroupBy), args["interval"].(*model.StatsInterval), args["timeZone"].(*string)), true
 	case "Query.conversations":
 		if e.ComplexityRoot.Query.Conversations == nil {
 			break
@@ -2276,6 +2526,102 @@ type Mutation {
   """
   setConversationStatus(id: ID!, status: ConversationStatus!): Conversation!
 }
+
+"How ` + "`" + `conversationStats` + "`" + ` groups conversations."
+enum ConversationStatsGroupBy {
+  "One group per agent that has matching conversations, most conversations first."
+  AGENT
+  "One group per status, all five present, in lifecycle order."
+  STATUS
+  "One group per time bucket (` + "`" + `interval` + "`" + `, in ` + "`" + `timeZone` + "`" + `) of creation time, empty buckets included, oldest first."
+  TIME
+}
+
+"The length of a time bucket of ` + "`" + `conversationStats` + "`" + `."
+enum StatsInterval {
+  HOUR
+  "A calendar day in the time zone, 23 to 25 hours long around daylight saving changes."
+  DAY
+  "A week starting on Monday at 00:00 in the time zone."
+  WEEK
+}
+
+extend type Query {
+  """
+  Aggregates over the caller's conversations that match ` + "`" + `where` + "`" + ` (the same
+  filter as ` + "`" + `conversations` + "`" + `, so a number can be drilled into its rows).
+  Without ` + "`" + `groupBy` + "`" + ` there is one group of every match. With ` + "`" + `groupBy: TIME` + "`" + `
+  the window is ` + "`" + `where` + "`" + `'s ` + "`" + `createdAtGTE` + "`" + `/` + "`" + `createdAtGT` + "`" + ` to
+  ` + "`" + `createdAtLT` + "`" + `/` + "`" + `createdAtLTE` + "`" + `, by default the last 24 hours, 30 days or
+  12 weeks up to now, and may hold at most 1,000 buckets; ` + "`" + `interval` + "`" + `
+  (default ` + "`" + `DAY` + "`" + `) and ` + "`" + `timeZone` + "`" + ` (an IANA name, default ` + "`" + `UTC` + "`" + `) apply to it.
+  """
+  conversationStats(where: ConversationWhereInput, groupBy: ConversationStatsGroupBy, interval: StatsInterval, timeZone: String): ConversationStats!
+}
+
+"Aggregates of conversations, in groups."
+type ConversationStats {
+  groupBy: ConversationStatsGroupBy
+  "With ` + "`" + `groupBy: TIME` + "`" + `, the bucket length; otherwise null."
+  interval: StatsInterval
+  "The IANA time zone of the buckets."
+  timeZone: String!
+  "With ` + "`" + `groupBy: TIME` + "`" + `, the start of the window counted (inclusive); otherwise null."
+  from: Time
+  "With ` + "`" + `groupBy: TIME` + "`" + `, the end of the window counted (exclusive); otherwise null."
+  to: Time
+  groups: [ConversationStatsGroup!]!
+}
+
+"The aggregates of one group of conversations."
+type ConversationStatsGroup {
+  "With ` + "`" + `groupBy: AGENT` + "`" + `, the group's agent."
+  agentID: ID
+  "With ` + "`" + `groupBy: STATUS` + "`" + `, the group's status."
+  status: ConversationStatus
+  "With ` + "`" + `groupBy: TIME` + "`" + `, the bucket's start (inclusive)."
+  start: Time
+  "With ` + "`" + `groupBy: TIME` + "`" + `, the bucket's end (exclusive)."
+  end: Time
+  "Conversations in the group."
+  count: Int!
+  byStatus: ConversationStatusCounts!
+  "completed / (completed + abandoned); null when both are 0."
+  completionRate: Float
+  "Milliseconds from ` + "`" + `startedAt` + "`" + ` to ` + "`" + `completedAt` + "`" + ` of the group's completed conversations."
+  durationMs: Distribution!
+  "Turn counts of all the group's conversations."
+  turnCount: Distribution!
+  "Messages of the group's conversations."
+  messages: MessageStats!
+}
+
+"Conversations per status."
+type ConversationStatusCounts {
+  pending: Int!
+  inProgress: Int!
+  completed: Int!
+  abandoned: Int!
+  archived: Int!
+}
+
+"Average, median and 90th percentile (continuous, interpolated as PostgreSQL's percentile_cont) of ` + "`" + `count` + "`" + ` values; null when ` + "`" + `count` + "`" + ` is 0."
+type Distribution {
+  count: Int!
+  average: Float
+  median: Float
+  p90: Float
+}
+
+"Message counts by role and by modality."
+type MessageStats {
+  total: Int!
+  user: Int!
+  assistant: Int!
+  system: Int!
+  voice: Int!
+  text: Int!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2406,6 +2752,80 @@ func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ConversationStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "groupBy":
+		return ec.fieldContext_ConversationStats_groupBy(ctx, field)
+	case "interval":
+		return ec.fieldContext_ConversationStats_interval(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_ConversationStats_timeZone(ctx, field)
+	case "from":
+		return ec.fieldContext_ConversationStats_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ConversationStats_to(ctx, field)
+	case "groups":
+		return ec.fieldContext_ConversationStats_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationStats", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationStatsGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agentID":
+		return ec.fieldContext_ConversationStatsGroup_agentID(ctx, field)
+	case "status":
+		return ec.fieldContext_ConversationStatsGroup_status(ctx, field)
+	case "start":
+		return ec.fieldContext_ConversationStatsGroup_start(ctx, field)
+	case "end":
+		return ec.fieldContext_ConversationStatsGroup_end(ctx, field)
+	case "count":
+		return ec.fieldContext_ConversationStatsGroup_count(ctx, field)
+	case "byStatus":
+		return ec.fieldContext_ConversationStatsGroup_byStatus(ctx, field)
+	case "completionRate":
+		return ec.fieldContext_ConversationStatsGroup_completionRate(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_ConversationStatsGroup_durationMs(ctx, field)
+	case "turnCount":
+		return ec.fieldContext_ConversationStatsGroup_turnCount(ctx, field)
+	case "messages":
+		return ec.fieldContext_ConversationStatsGroup_messages(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationStatsGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversationStatusCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pending":
+		return ec.fieldContext_ConversationStatusCounts_pending(ctx, field)
+	case "inProgress":
+		return ec.fieldContext_ConversationStatusCounts_inProgress(ctx, field)
+	case "completed":
+		return ec.fieldContext_ConversationStatusCounts_completed(ctx, field)
+	case "abandoned":
+		return ec.fieldContext_ConversationStatusCounts_abandoned(ctx, field)
+	case "archived":
+		return ec.fieldContext_ConversationStatusCounts_archived(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversationStatusCounts", field.Name)
+}
+
+func (ec *executionContext) childFields_Distribution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_Distribution_count(ctx, field)
+	case "average":
+		return ec.fieldContext_Distribution_average(ctx, field)
+	case "median":
+		return ec.fieldContext_Distribution_median(ctx, field)
+	case "p90":
+		return ec.fieldContext_Distribution_p90(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Distribution", field.Name)
+}
+
 func (ec *executionContext) childFields_Message(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2452,6 +2872,24 @@ func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field g
 		return ec.fieldContext_MessageEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_MessageStats_total(ctx, field)
+	case "user":
+		return ec.fieldContext_MessageStats_user(ctx, field)
+	case "assistant":
+		return ec.fieldContext_MessageStats_assistant(ctx, field)
+	case "system":
+		return ec.fieldContext_MessageStats_system(ctx, field)
+	case "voice":
+		return ec.fieldContext_MessageStats_voice(ctx, field)
+	case "text":
+		return ec.fieldContext_MessageStats_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageStats", field.Name)
 }
 
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3051,6 +3489,44 @@ func (ec *executionContext) field_Query_agents_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_conversationStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ConversationWhereInput, error) {
+			return ec.unmarshalOConversationWhereInput2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚐConversationWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) (*model.ConversationStatsGroupBy, error) {
+			return ec.unmarshalOConversationStatsGroupBy2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatsGroupBy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*model.StatsInterval, error) {
+			return ec.unmarshalOStatsInterval2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐStatsInterval(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "timeZone",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timeZone"] = arg3
 	return args, nil
 }
 
@@ -4339,6 +4815,626 @@ func (ec *executionContext) fieldContext_ConversationEdge_cursor(_ context.Conte
 	return graphql.NewScalarFieldContext("ConversationEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ConversationStats_groupBy(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStats_groupBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GroupBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversationStatsGroupBy) graphql.Marshaler {
+			return ec.marshalOConversationStatsGroupBy2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatsGroupBy(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStats_groupBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStats", field, false, false, "ConversationStatsGroupBy")
+}
+
+func (ec *executionContext) _ConversationStats_interval(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStats_interval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StatsInterval) graphql.Marshaler {
+			return ec.marshalOStatsInterval2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐStatsInterval(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStats_interval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStats", field, false, false, "StatsInterval")
+}
+
+func (ec *executionContext) _ConversationStats_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStats_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStats_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversationStats_from(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStats_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStats_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStats", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationStats_to(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStats_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStats_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStats", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationStats_groups(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStats_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConversationStatsGroup) graphql.Marshaler {
+			return ec.marshalNConversationStatsGroup2ᚕᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatsGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStats_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversationStatsGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversationStatsGroup_agentID(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatsGroup_agentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatsGroup_agentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStatsGroup", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConversationStatsGroup_status(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatsGroup_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversation.Status) graphql.Marshaler {
+			return ec.marshalOConversationStatus2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚋconversationᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatsGroup_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStatsGroup", field, false, false, "ConversationStatus")
+}
+
+func (ec *executionContext) _ConversationStatsGroup_start(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatsGroup_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatsGroup_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStatsGroup", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationStatsGroup_end(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatsGroup_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatsGroup_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStatsGroup", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversationStatsGroup_count(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatsGroup_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatsGroup_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStatsGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversationStatsGroup_byStatus(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatsGroup_byStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversationStatusCounts) graphql.Marshaler {
+			return ec.marshalNConversationStatusCounts2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatusCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatsGroup_byStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationStatsGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversationStatusCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversationStatsGroup_completionRate(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatsGroup_completionRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletionRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatsGroup_completionRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStatsGroup", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ConversationStatsGroup_durationMs(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatsGroup_durationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Distribution) graphql.Marshaler {
+			return ec.marshalNDistribution2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐDistribution(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatsGroup_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationStatsGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Distribution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversationStatsGroup_turnCount(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatsGroup_turnCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TurnCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Distribution) graphql.Marshaler {
+			return ec.marshalNDistribution2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐDistribution(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatsGroup_turnCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationStatsGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Distribution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversationStatsGroup_messages(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatsGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatsGroup_messages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Messages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MessageStats) graphql.Marshaler {
+			return ec.marshalNMessageStats2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐMessageStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatsGroup_messages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversationStatsGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversationStatusCounts_pending(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatusCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatusCounts_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatusCounts_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStatusCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversationStatusCounts_inProgress(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatusCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatusCounts_inProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InProgress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatusCounts_inProgress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStatusCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversationStatusCounts_completed(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatusCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatusCounts_completed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Completed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatusCounts_completed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStatusCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversationStatusCounts_abandoned(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatusCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatusCounts_abandoned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Abandoned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatusCounts_abandoned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStatusCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversationStatusCounts_archived(ctx context.Context, field graphql.CollectedField, obj *model.ConversationStatusCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversationStatusCounts_archived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Archived, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversationStatusCounts_archived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversationStatusCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Distribution_count(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Distribution_average(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_average(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Average, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_average(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_median(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_median(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Median, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_median(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_p90(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_p90(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P90, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_p90(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *ent.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4718,6 +5814,144 @@ func (ec *executionContext) _MessageEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_MessageEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MessageEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _MessageStats_total(ctx context.Context, field graphql.CollectedField, obj *model.MessageStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageStats_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageStats_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MessageStats_user(ctx context.Context, field graphql.CollectedField, obj *model.MessageStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageStats_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageStats_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MessageStats_assistant(ctx context.Context, field graphql.CollectedField, obj *model.MessageStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageStats_assistant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assistant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageStats_assistant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MessageStats_system(ctx context.Context, field graphql.CollectedField, obj *model.MessageStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageStats_system(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.System, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageStats_system(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MessageStats_voice(ctx context.Context, field graphql.CollectedField, obj *model.MessageStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageStats_voice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Voice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageStats_voice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MessageStats_text(ctx context.Context, field graphql.CollectedField, obj *model.MessageStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageStats_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageStats_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageStats", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Mutation_createAgent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -6006,6 +7240,50 @@ func (ec *executionContext) fieldContext_Query_agent(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_agent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_conversationStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_conversationStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ConversationStats(ctx, fc.Args["where"].(*ent.ConversationWhereInput), fc.Args["groupBy"].(*model.ConversationStatsGroupBy), fc.Args["interval"].(*model.StatsInterval), fc.Args["timeZone"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversationStats) graphql.Marshaler {
+			return ec.marshalNConversationStats2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_conversationStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversationStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_conversationStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11158,6 +12436,243 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var conversationStatsImplementors = []string{"ConversationStats"}
+
+func (ec *executionContext) _ConversationStats(ctx context.Context, sel ast.SelectionSet, obj *model.ConversationStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversationStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversationStats")
+		case "groupBy":
+			out.Values[i] = ec._ConversationStats_groupBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "interval":
+			out.Values[i] = ec._ConversationStats_interval(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._ConversationStats_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._ConversationStats_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ConversationStats_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._ConversationStats_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversationStatsGroupImplementors = []string{"ConversationStatsGroup"}
+
+func (ec *executionContext) _ConversationStatsGroup(ctx context.Context, sel ast.SelectionSet, obj *model.ConversationStatsGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversationStatsGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversationStatsGroup")
+		case "agentID":
+			out.Values[i] = ec._ConversationStatsGroup_agentID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._ConversationStatsGroup_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._ConversationStatsGroup_start(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._ConversationStatsGroup_end(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ConversationStatsGroup_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byStatus":
+			out.Values[i] = ec._ConversationStatsGroup_byStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completionRate":
+			out.Values[i] = ec._ConversationStatsGroup_completionRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "durationMs":
+			out.Values[i] = ec._ConversationStatsGroup_durationMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "turnCount":
+			out.Values[i] = ec._ConversationStatsGroup_turnCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "messages":
+			out.Values[i] = ec._ConversationStatsGroup_messages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversationStatusCountsImplementors = []string{"ConversationStatusCounts"}
+
+func (ec *executionContext) _ConversationStatusCounts(ctx context.Context, sel ast.SelectionSet, obj *model.ConversationStatusCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversationStatusCountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversationStatusCounts")
+		case "pending":
+			out.Values[i] = ec._ConversationStatusCounts_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inProgress":
+			out.Values[i] = ec._ConversationStatusCounts_inProgress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completed":
+			out.Values[i] = ec._ConversationStatusCounts_completed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "abandoned":
+			out.Values[i] = ec._ConversationStatusCounts_abandoned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archived":
+			out.Values[i] = ec._ConversationStatusCounts_archived(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var distributionImplementors = []string{"Distribution"}
+
+func (ec *executionContext) _Distribution(ctx context.Context, sel ast.SelectionSet, obj *model.Distribution) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, distributionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Distribution")
+		case "count":
+			out.Values[i] = ec._Distribution_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "average":
+			out.Values[i] = ec._Distribution_average(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "median":
+			out.Values[i] = ec._Distribution_median(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p90":
+			out.Values[i] = ec._Distribution_p90(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var messageImplementors = []string{"Message", "Node"}
 
 func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *ent.Message) graphql.Marshaler {
@@ -11298,6 +12813,64 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "cursor":
 			out.Values[i] = ec._MessageEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messageStatsImplementors = []string{"MessageStats"}
+
+func (ec *executionContext) _MessageStats(ctx context.Context, sel ast.SelectionSet, obj *model.MessageStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageStats")
+		case "total":
+			out.Values[i] = ec._MessageStats_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "user":
+			out.Values[i] = ec._MessageStats_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assistant":
+			out.Values[i] = ec._MessageStats_assistant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "system":
+			out.Values[i] = ec._MessageStats_system(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "voice":
+			out.Values[i] = ec._MessageStats_voice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._MessageStats_text(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11737,6 +13310,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_agent(ctx, field)
+				})
+		case "conversationStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_conversationStats(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -12275,6 +13854,38 @@ func (ec *executionContext) marshalNConversationOrderField2ᚖgithubᚗcomᚋpar
 	return v
 }
 
+func (ec *executionContext) marshalNConversationStats2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStats(ctx context.Context, sel ast.SelectionSet, v *model.ConversationStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversationStats!")
+		return graphql.Null
+	}
+	return ec._ConversationStats(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConversationStatsGroup2ᚕᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatsGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConversationStatsGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConversationStatsGroup2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatsGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConversationStatsGroup2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatsGroup(ctx context.Context, sel ast.SelectionSet, v *model.ConversationStatsGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversationStatsGroup!")
+		return graphql.Null
+	}
+	return ec._ConversationStatsGroup(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNConversationStatus2githubᚗcomᚋparleyhqᚋparleyᚋentᚋconversationᚐStatus(ctx context.Context, v any) (conversation.Status, error) {
 	var res conversation.Status
 	err := res.UnmarshalGQL(v)
@@ -12283,6 +13894,14 @@ func (ec *executionContext) unmarshalNConversationStatus2githubᚗcomᚋparleyhq
 
 func (ec *executionContext) marshalNConversationStatus2githubᚗcomᚋparleyhqᚋparleyᚋentᚋconversationᚐStatus(ctx context.Context, sel ast.SelectionSet, v conversation.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNConversationStatusCounts2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatusCounts(ctx context.Context, sel ast.SelectionSet, v *model.ConversationStatusCounts) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversationStatusCounts!")
+		return graphql.Null
+	}
+	return ec._ConversationStatusCounts(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNConversationWhereInput2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚐConversationWhereInput(ctx context.Context, v any) (*ent.ConversationWhereInput, error) {
@@ -12313,6 +13932,14 @@ func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCur
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNDistribution2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐDistribution(ctx context.Context, sel ast.SelectionSet, v *model.Distribution) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Distribution!")
+		return graphql.Null
+	}
+	return ec._Distribution(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
@@ -12472,6 +14099,14 @@ func (ec *executionContext) unmarshalNMessageRole2githubᚗcomᚋparleyhqᚋparl
 
 func (ec *executionContext) marshalNMessageRole2githubᚗcomᚋparleyhqᚋparleyᚋentᚋmessageᚐRole(ctx context.Context, sel ast.SelectionSet, v message.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNMessageStats2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐMessageStats(ctx context.Context, sel ast.SelectionSet, v *model.MessageStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessageStats!")
+		return graphql.Null
+	}
+	return ec._MessageStats(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNMessageWhereInput2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚐMessageWhereInput(ctx context.Context, v any) (*ent.MessageWhereInput, error) {
@@ -12893,6 +14528,22 @@ func (ec *executionContext) unmarshalOConversationOrder2ᚖgithubᚗcomᚋparley
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOConversationStatsGroupBy2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatsGroupBy(ctx context.Context, v any) (*model.ConversationStatsGroupBy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ConversationStatsGroupBy)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOConversationStatsGroupBy2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatsGroupBy(ctx context.Context, sel ast.SelectionSet, v *model.ConversationStatsGroupBy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOConversationStatus2ᚕgithubᚗcomᚋparleyhqᚋparleyᚋentᚋconversationᚐStatusᚄ(ctx context.Context, v any) ([]conversation.Status, error) {
 	if v == nil {
 		return nil, nil
@@ -12984,6 +14635,23 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, v any) ([]uuid.UUID, error) {
@@ -13357,6 +15025,22 @@ func (ec *executionContext) unmarshalOParticipantWhereInput2ᚖgithubᚗcomᚋpa
 	}
 	res, err := ec.unmarshalInputParticipantWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOStatsInterval2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐStatsInterval(ctx context.Context, v any) (*model.StatsInterval, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.StatsInterval)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOStatsInterval2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐStatsInterval(ctx context.Context, sel ast.SelectionSet, v *model.StatsInterval) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -3,9 +3,15 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/ent/message"
 )
 
@@ -23,9 +29,194 @@ type AppendMessagesPayload struct {
 	Messages []*ent.Message `json:"messages"`
 }
 
+// Aggregates of conversations, in groups.
+type ConversationStats struct {
+	GroupBy *ConversationStatsGroupBy `json:"groupBy,omitempty"`
+	// With `groupBy: TIME`, the bucket length; otherwise null.
+	Interval *StatsInterval `json:"interval,omitempty"`
+	// The IANA time zone of the buckets.
+	TimeZone string `json:"timeZone"`
+	// With `groupBy: TIME`, the start of the window counted (inclusive); otherwise null.
+	From *time.Time `json:"from,omitempty"`
+	// With `groupBy: TIME`, the end of the window counted (exclusive); otherwise null.
+	To     *time.Time                `json:"to,omitempty"`
+	Groups []*ConversationStatsGroup `json:"groups"`
+}
+
+// The aggregates of one group of conversations.
+type ConversationStatsGroup struct {
+	// With `groupBy: AGENT`, the group's agent.
+	AgentID *uuid.UUID `json:"agentID,omitempty"`
+	// With `groupBy: STATUS`, the group's status.
+	Status *conversation.Status `json:"status,omitempty"`
+	// With `groupBy: TIME`, the bucket's start (inclusive).
+	Start *time.Time `json:"start,omitempty"`
+	// With `groupBy: TIME`, the bucket's end (exclusive).
+	End *time.Time `json:"end,omitempty"`
+	// Conversations in the group.
+	Count    int                       `json:"count"`
+	ByStatus *ConversationStatusCounts `json:"byStatus"`
+	// completed / (completed + abandoned); null when both are 0.
+	CompletionRate *float64 `json:"completionRate,omitempty"`
+	// Milliseconds from `startedAt` to `completedAt` of the group's completed conversations.
+	DurationMs *Distribution `json:"durationMs"`
+	// Turn counts of all the group's conversations.
+	TurnCount *Distribution `json:"turnCount"`
+	// Messages of the group's conversations.
+	Messages *MessageStats `json:"messages"`
+}
+
+// Conversations per status.
+type ConversationStatusCounts struct {
+	Pending    int `json:"pending"`
+	InProgress int `json:"inProgress"`
+	Completed  int `json:"completed"`
+	Abandoned  int `json:"abandoned"`
+	Archived   int `json:"archived"`
+}
+
+// Average, median and 90th percentile (continuous, interpolated as PostgreSQL's percentile_cont) of `count` values; null when `count` is 0.
+type Distribution struct {
+	Count   int      `json:"count"`
+	Average *float64 `json:"average,omitempty"`
+	Median  *float64 `json:"median,omitempty"`
+	P90     *float64 `json:"p90,omitempty"`
+}
+
+// Message counts by role and by modality.
+type MessageStats struct {
+	Total     int `json:"total"`
+	User      int `json:"user"`
+	Assistant int `json:"assistant"`
+	System    int `json:"system"`
+	Voice     int `json:"voice"`
+	Text      int `json:"text"`
+}
+
 // The caller: the organization and mode (live or test) its API key grants.
 type Viewer struct {
 	Organization *ent.Organization `json:"organization"`
 	// True for a live key, false for a test key.
 	Livemode bool `json:"livemode"`
+}
+
+// How `conversationStats` groups conversations.
+type ConversationStatsGroupBy string
+
+const (
+	// One group per agent that has matching conversations, most conversations first.
+	ConversationStatsGroupByAgent ConversationStatsGroupBy = "AGENT"
+	// One group per status, all five present, in lifecycle order.
+	ConversationStatsGroupByStatus ConversationStatsGroupBy = "STATUS"
+	// One group per time bucket (`interval`, in `timeZone`) of creation time, empty buckets included, oldest first.
+	ConversationStatsGroupByTime ConversationStatsGroupBy = "TIME"
+)
+
+var AllConversationStatsGroupBy = []ConversationStatsGroupBy{
+	ConversationStatsGroupByAgent,
+	ConversationStatsGroupByStatus,
+	ConversationStatsGroupByTime,
+}
+
+func (e ConversationStatsGroupBy) IsValid() bool {
+	switch e {
+	case ConversationStatsGroupByAgent, ConversationStatsGroupByStatus, ConversationStatsGroupByTime:
+		return true
+	}
+	return false
+}
+
+func (e ConversationStatsGroupBy) String() string {
+	return string(e)
+}
+
+func (e *ConversationStatsGroupBy) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConversationStatsGroupBy(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConversationStatsGroupBy", str)
+	}
+	return nil
+}
+
+func (e ConversationStatsGroupBy) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConversationStatsGroupBy) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConversationStatsGroupBy) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The length of a time bucket of `conversationStats`.
+type StatsInterval string
+
+const (
+	StatsIntervalHour StatsInterval = "HOUR"
+	// A calendar day in the time zone, 23 to 25 hours long around daylight saving changes.
+	StatsIntervalDay StatsInterval = "DAY"
+	// A week starting on Monday at 00:00 in the time zone.
+	StatsIntervalWeek StatsInterval = "WEEK"
+)
+
+var AllStatsInterval = []StatsInterval{
+	StatsIntervalHour,
+	StatsIntervalDay,
+	StatsIntervalWeek,
+}
+
+func (e StatsInterval) IsValid() bool {
+	switch e {
+	case StatsIntervalHour, StatsIntervalDay, StatsIntervalWeek:
+		return true
+	}
+	return false
+}
+
+func (e StatsInterval) String() string {
+	return string(e)
+}
+
+func (e *StatsInterval) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StatsInterval(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StatsInterval", str)
+	}
+	return nil
+}
+
+func (e StatsInterval) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StatsInterval) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StatsInterval) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
