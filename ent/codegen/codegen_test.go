@@ -55,6 +55,7 @@ func TestTemplatesMatchUpstream(t *testing.T) {
 	paginate := pagination[strings.Index(pagination, `{{ define "gql_pagination/helper/paginate" }}`):]
 	license := pagination[:strings.Index(pagination, "*/}}\n")+len("*/}}\n")]
 	for file, want := range map[string]string{
+		"gql_collection.tmpl":          read(filepath.Join(dir, "template/collection.tmpl")),
 		"gql_pagination.tmpl":          pagination,
 		"gql_pagination_paginate.tmpl": license + "\n" + paginate,
 		"gql_mutation_input.tmpl":      license + "\n" + read(filepath.Join(dir, "template/mutation_input.tmpl")),
