@@ -66,7 +66,7 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Hand
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(getTransport{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.AddTransport(unsupported{}) // last: takes what the others refuse
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
