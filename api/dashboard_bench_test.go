@@ -134,9 +134,9 @@ func TestDashboardAllocations(t *testing.T) {
 		req  func() *http.Request
 		max  float64
 	}{
-		{"graphql", d.graphQLRequest, 200_000},
-		{"rest-list", d.listRequest, 20_000},
-		{"rest-transcript", d.transcriptRequest, 10_000},
+		{"graphql", d.graphQLRequest, 130_000},
+		{"rest-list", d.listRequest, 8_500},
+		{"rest-transcript", d.transcriptRequest, 4_500},
 	}
 	for _, c := range cases {
 		allocs := testing.AllocsPerRun(5, func() { d.serve(t, c.req()) })
