@@ -142,7 +142,11 @@ func operationState(client *ent.Client, opts Options, present graphql.ErrorPrese
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		b := budget.New(opts.Budget)
 		ctx = budget.NewContext(ctx, b)
-		ctx = loader.NewContext(ctx, loader.New(client, opts.Loader))
+		lo := opts.Loader
+		if graphql.HasOperationContext(ctx) {
+			lo.MessageColumns = transcriptColumns(graphql.GetOperationContext(ctx))
+		}
+		ctx = loader.NewContext(ctx, loader.New(client, lo))
 		ctx = tenant.WithReferenceCache(ctx)
 		resp := next(ctx)
 		if err := b.Exceeded(); err != nil && resp != nil {
