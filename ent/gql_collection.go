@@ -437,6 +437,11 @@ func (_q *ConversationQuery) collectField(ctx context.Context, oneNode bool, opC
 				fieldSeen[conversation.FieldPathTaken] = struct{}{}
 			}
 		case "id":
+		case "transcript":
+			if _, ok := fieldSeen[conversation.FieldMessageCount]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldMessageCount)
+				fieldSeen[conversation.FieldMessageCount] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true

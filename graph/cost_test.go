@@ -207,6 +207,22 @@ func TestLongTranscriptIsPaged(t *testing.T) {
 			t.Errorf("the refused transcript was loaded: %s", st)
 		}
 	}
+	// Without messageCount in the query: the field collection selects only
+	// the columns asked for, and the message count the check needs with
+	// them (ent/schema ResolverColumns).
+	for _, q := range []string{
+		`query($id: ID!) { conversation(id: $id) { transcript { id } } }`,
+		`{ conversations(first: 5) { edges { node { transcript { id } } } } }`,
+		`query($id: ID!) { nodes(ids: [$id]) { ... on Conversation { transcript { id } } } }`,
+	} {
+		env.Queries.Reset()
+		onlyError(t, env.GraphQL(t, key, q, map[string]any{"id": conv}), "budget_exceeded")
+		for _, st := range env.Queries.Statements() {
+			if strings.Contains(st, `FROM "messages"`) {
+				t.Errorf("%s: the refused transcript was loaded: %s", q, st)
+			}
+		}
+	}
 
 	// REST: 422 pointing at the paged endpoint, which serves every message
 	// once, in order.

@@ -30,17 +30,16 @@ type resolverError struct{ err error }
 func (e *resolverError) Error() string { return e.err.Error() }
 func (e *resolverError) Unwrap() error { return e.err }
 
-// markResolverErrors is a field middleware that tags the errors resolvers
-// return, so the presenter can tell them from request errors.
-func markResolverErrors(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
+// markResolverError tags an error a resolver or method returned, so the
+// presenter can tell it from request errors (resolverMiddleware).
+func markResolverError(err error) error {
 	if err != nil {
 		var gqlErr *gqlerror.Error
 		if !errors.As(err, &gqlErr) {
 			err = &resolverError{err: err}
 		}
 	}
-	return res, err
+	return err
 }
 
 // presentError maps every error to a message a caller can act on and an

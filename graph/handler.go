@@ -66,7 +66,7 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Hand
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(getTransport{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.AddTransport(unsupported{}) // last: takes what the others refuse
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
@@ -124,9 +124,7 @@ func configure(c configurable, es graphql.ExecutableSchema, client *ent.Client, 
 	}
 	present := presentError(logger)
 	c.AroundResponses(operationState(client, opts, present))
-	c.AroundFields(markResolverErrors)
-	c.AroundFields(traceResolvers)
-	c.AroundFields(primeTranscripts)
+	c.AroundFields(resolverMiddleware)
 	c.SetErrorPresenter(present)
 	c.SetRecoverFunc(recoverPanic(logger))
 }
@@ -144,7 +142,11 @@ func operationState(client *ent.Client, opts Options, present graphql.ErrorPrese
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		b := budget.New(opts.Budget)
 		ctx = budget.NewContext(ctx, b)
-		ctx = loader.NewContext(ctx, loader.New(client, opts.Loader))
+		lo := opts.Loader
+		if graphql.HasOperationContext(ctx) {
+			lo.MessageColumns = transcriptColumns(graphql.GetOperationContext(ctx))
+		}
+		ctx = loader.NewContext(ctx, loader.New(client, lo))
 		ctx = tenant.WithReferenceCache(ctx)
 		resp := next(ctx)
 		if err := b.Exceeded(); err != nil && resp != nil {
@@ -163,20 +165,35 @@ func nameOperation(ctx context.Context, next graphql.OperationHandler) graphql.R
 	return next(ctx)
 }
 
-// traceResolvers makes a span of every resolver call (not of plain struct
-// fields) when the request is traced.
-func traceResolvers(ctx context.Context, next graphql.Resolver) (any, error) {
+// resolverMiddleware is the one field middleware. gqlgen calls it for
+// every field of a response, the ~4,500 plain struct fields of a dashboard
+// page included, and wraps each middleware in a closure of its own; so
+// there is one, and a field that neither calls a resolver nor a method (a
+// column read from the struct: it cannot fail, do I/O or return a list)
+// leaves it at once. For the others, in this order from the outside in:
+//
+//   - their errors are marked as resolver errors (markResolverError), so
+//     the presenter can tell them from request errors;
+//   - resolver calls (not methods) are traced when the request is;
+//   - a list of conversations is primed with its transcripts
+//     (primeTranscripts).
+func resolverMiddleware(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if !fc.IsResolver {
+	if fc == nil || !fc.IsResolver && !fc.IsMethod {
 		return next(ctx)
 	}
-	ctx, span, ok := observe.StartSpan(ctx, "graphql "+fc.Object+"."+fc.Field.Name)
-	if !ok {
-		return next(ctx)
+	var span trace.Span
+	if fc.IsResolver && trace.SpanFromContext(ctx).IsRecording() {
+		ctx, span, _ = observe.StartSpan(ctx, "graphql "+fc.Object+"."+fc.Field.Name)
 	}
 	res, err := next(ctx)
-	observe.EndSpan(span, err)
-	return res, err
+	if err == nil && res != nil {
+		primeTranscripts(ctx, res)
+	}
+	if span != nil {
+		observe.EndSpan(span, err)
+	}
+	return res, markResolverError(err)
 }
 
 // transactioner runs each mutation in a transaction, as

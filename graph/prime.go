@@ -10,38 +10,35 @@ import (
 	"github.com/parleyhq/parley/graph/loader"
 )
 
-// primeTranscripts is a field middleware that makes transcript batching
-// deterministic. When a field returns several conversations (a connection,
+// primeTranscripts makes transcript batching deterministic; the field
+// middleware (resolverMiddleware) calls it with what a resolver or method
+// returned. When a field returns several conversations (a connection,
 // a list, or `nodes`) and the query selects their transcript, it loads all
 // of their transcripts in one query and primes the request's loader with
 // them before gqlgen resolves the elements; each element's Load then finds
 // its result cached, whatever order and timing gqlgen gives the elements.
 // Without it a batch forms only from the Loads that arrive within the
 // loader's wait.
-func primeTranscripts(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err != nil || res == nil {
-		return res, err
-	}
+func primeTranscripts(ctx context.Context, res any) {
 	var ids []uuid.UUID
 	switch v := res.(type) {
 	case *ent.ConversationConnection:
 		if v == nil || !selects(ctx, "edges", "node", "transcript") {
-			return res, err
+			return
 		}
 		for _, e := range v.Edges {
 			ids = appendPrimable(ids, e.Node)
 		}
 	case []*ent.Conversation:
 		if !selects(ctx, "transcript") {
-			return res, err
+			return
 		}
 		for _, c := range v {
 			ids = appendPrimable(ids, c)
 		}
 	case []ent.Noder:
 		if !selects(ctx, "transcript") { // fragments on Conversation included
-			return res, err
+			return
 		}
 		for _, n := range v {
 			if c, ok := n.(*ent.Conversation); ok {
@@ -49,12 +46,11 @@ func primeTranscripts(ctx context.Context, next graphql.Resolver) (any, error) {
 			}
 		}
 	default:
-		return res, err
+		return
 	}
 	if len(ids) > 1 {
 		loader.FromContext(ctx).PrimeTranscripts(ctx, ids)
 	}
-	return res, err
 }
 
 // selects reports whether the current field's selection reaches the path of

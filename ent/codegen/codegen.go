@@ -58,8 +58,8 @@ func Generate(p Paths) error {
 //go:embed template
 var templateFiles embed.FS
 
-// Templates are entgql's, with two replaced by Parley's copies and one
-// sub-template overridden (each file in template/ says what it changes and
+// Templates are entgql's, with three replaced by Parley's copies and two
+// sub-templates overridden (each file in template/ says what it changes and
 // why). A template added after another overrides the sub-templates of the
 // same name, so the paginate override comes after the pagination template.
 func Templates() []*gen.Template {
@@ -67,6 +67,7 @@ func Templates() []*gen.Template {
 		return gen.MustParse(gen.NewTemplate(name).Funcs(entgql.TemplateFuncs).ParseFS(templateFiles, "template/"+file))
 	}
 	replace := map[*gen.Template]*gen.Template{
+		entgql.CollectionTemplate:    parse("gql_collection", "gql_collection.tmpl"),
 		entgql.PaginationTemplate:    parse("gql_pagination", "gql_pagination.tmpl"),
 		entgql.MutationInputTemplate: parse("gql_mutation_input", "gql_mutation_input.tmpl"),
 	}
@@ -77,5 +78,8 @@ func Templates() []*gen.Template {
 		}
 		out = append(out, t)
 	}
-	return append(out, parse("gql_pagination_paginate", "gql_pagination_paginate.tmpl"))
+	return append(out,
+		parse("gql_pagination_paginate", "gql_pagination_paginate.tmpl"),
+		parse("gql_enum_marshal", "gql_enum_marshal.tmpl"),
+	)
 }

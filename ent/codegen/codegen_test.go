@@ -53,10 +53,14 @@ func TestTemplatesMatchUpstream(t *testing.T) {
 	}
 	pagination := read(filepath.Join(dir, "template/pagination.tmpl"))
 	paginate := pagination[strings.Index(pagination, `{{ define "gql_pagination/helper/paginate" }}`):]
+	enum := read(filepath.Join(dir, "template/enum.tmpl"))
+	enumMarshal := enum[strings.Index(enum, `{{ define "meta/additional/graphql-enum" }}`):]
 	license := pagination[:strings.Index(pagination, "*/}}\n")+len("*/}}\n")]
 	for file, want := range map[string]string{
+		"gql_collection.tmpl":          read(filepath.Join(dir, "template/collection.tmpl")),
 		"gql_pagination.tmpl":          pagination,
 		"gql_pagination_paginate.tmpl": license + "\n" + paginate,
+		"gql_enum_marshal.tmpl":        license + "\n" + enumMarshal,
 		"gql_mutation_input.tmpl":      license + "\n" + read(filepath.Join(dir, "template/mutation_input.tmpl")),
 	} {
 		ours := read(filepath.Join("template", file))

@@ -310,7 +310,11 @@ func newMessagesStep() *sqlgraph.Step {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Status) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
+	var b []byte
+	if a, ok := w.(interface{ AvailableBuffer() []byte }); ok {
+		b = a.AvailableBuffer()
+	}
+	w.Write(strconv.AppendQuote(b, e.String()))
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.

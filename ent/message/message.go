@@ -235,7 +235,11 @@ func newConversationStep() *sqlgraph.Step {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Role) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
+	var b []byte
+	if a, ok := w.(interface{ AvailableBuffer() []byte }); ok {
+		b = a.AvailableBuffer()
+	}
+	w.Write(strconv.AppendQuote(b, e.String()))
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.
@@ -253,7 +257,11 @@ func (e *Role) UnmarshalGQL(val interface{}) error {
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Modality) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
+	var b []byte
+	if a, ok := w.(interface{ AvailableBuffer() []byte }); ok {
+		b = a.AvailableBuffer()
+	}
+	w.Write(strconv.AppendQuote(b, e.String()))
 }
 
 // UnmarshalGQL implements graphql.Unmarshaler interface.

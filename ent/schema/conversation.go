@@ -86,6 +86,9 @@ func (Conversation) Annotations() []schema.Annotation {
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+		// The transcript resolver refuses a transcript longer than
+		// loader.MaxTranscriptMessages before loading it.
+		ResolverColumns{"transcript": {"message_count"}},
 	}
 }
 

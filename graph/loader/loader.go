@@ -29,6 +29,11 @@ type Options struct {
 	// BatchCapacity bounds the keys in one batch, and so the bind parameters
 	// of one `IN (...)` query.
 	BatchCapacity int
+	// MessageColumns, when set, are the only columns a transcript reads
+	// (they must include the ID and the conversation): the GraphQL handler
+	// sets them for each operation to those its transcripts select. Unset,
+	// every column is read.
+	MessageColumns []string
 }
 
 // DefaultOptions are the batching settings the server uses, chosen by
@@ -101,7 +106,7 @@ func (l *Loaders) ConversationTranscript(ctx context.Context, c *ent.Conversatio
 
 // New returns fresh loaders reading through client.
 func New(client *ent.Client, opts Options) *Loaders {
-	batch := transcripts(client)
+	batch := transcripts(client, opts.MessageColumns)
 	return &Loaders{
 		Transcript: dataloader.NewBatchedLoader(batch,
 			dataloader.WithWait[uuid.UUID, []*ent.Message](opts.Wait),
@@ -138,13 +143,16 @@ func (l *Loaders) PrimeTranscripts(ctx context.Context, ids []uuid.UUID) {
 
 // transcripts loads the messages of many conversations in one query and
 // hands each conversation its own, in order.
-func transcripts(client *ent.Client) dataloader.BatchFunc[uuid.UUID, []*ent.Message] {
+func transcripts(client *ent.Client, columns []string) dataloader.BatchFunc[uuid.UUID, []*ent.Message] {
 	return func(ctx context.Context, ids []uuid.UUID) []*dataloader.Result[[]*ent.Message] {
 		results := make([]*dataloader.Result[[]*ent.Message], len(ids))
-		msgs, err := client.Message.Query().
+		q := client.Message.Query().
 			Where(message.ConversationIDIn(ids...)).
-			Order(message.ByConversationID(), message.ByPosition()).
-			All(ctx)
+			Order(message.ByConversationID(), message.ByPosition())
+		if len(columns) > 0 {
+			q.Select(columns...)
+		}
+		msgs, err := q.All(ctx)
 		if err != nil {
 			err = fmt.Errorf("loading transcripts: %w", err)
 			for i := range results {

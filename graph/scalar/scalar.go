@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -17,8 +16,32 @@ import (
 // the REST API uses.
 func MarshalUUID(u uuid.UUID) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(u.String()))
+		_, _ = w.Write(appendQuotedUUID(available(w), u))
 	})
+}
+
+// appendQuotedUUID appends u as a JSON string, as strconv.Quote(u.String())
+// would write it.
+func appendQuotedUUID(b []byte, u uuid.UUID) []byte {
+	const digits = "0123456789abcdef"
+	b = append(b, '"')
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, digits[c>>4], digits[c&0xf])
+	}
+	return append(b, '"')
+}
+
+// available is the unused capacity of w's buffer when w has one (gqlgen
+// marshals a response into a bytes.Buffer), so a value can be formatted in
+// place instead of into a string of its own; nil otherwise.
+func available(w io.Writer) []byte {
+	if b, ok := w.(interface{ AvailableBuffer() []byte }); ok {
+		return b.AvailableBuffer()
+	}
+	return nil
 }
 
 // UnmarshalUUID accepts only a UUID string.
@@ -72,7 +95,10 @@ func UnmarshalJSONArray(v any) ([]any, error) {
 // not turn a non-null field into an error.
 func MarshalTime(t time.Time) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(t.UTC().Format(time.RFC3339Nano)))
+		// RFC 3339 has nothing a JSON string escapes: quotes suffice.
+		b := append(available(w), '"')
+		b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+		_, _ = w.Write(append(b, '"'))
 	})
 }
 
