@@ -30,9 +30,11 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// waitFor polls ok for up to 30 s: a bound for a loaded machine (seeding
+// and migrating come before a server is ready), not a timing assertion.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	for range 500 {
+	for range 3000 {
 		if ok() {
 			return
 		}
