@@ -93,8 +93,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	limit(&cfg.MaxRepeats, gl.MaxRepeats, "graphql-max-repeats", "GRAPHQL_MAX_REPEATS", "most fields of one response name merged into one GraphQL selection")
 	limit(&cfg.MaxDepth, gl.MaxDepth, "graphql-max-depth", "GRAPHQL_MAX_DEPTH", "deepest GraphQL field nesting")
 	limit(&cfg.MaxComplexity, gl.MaxComplexity, "graphql-max-complexity", "GRAPHQL_MAX_COMPLEXITY", "largest GraphQL operation complexity")
-	limit(&cfg.MaxStatements, bl.Statements, "max-statements", "MAX_STATEMENTS", "most SQL statements one request may send")
-	limit(&cfg.MaxRows, bl.Rows, "max-rows", "MAX_ROWS", "most rows one request may read")
+	limit(&cfg.MaxStatements, int(bl.Statements), "max-statements", "MAX_STATEMENTS", "most SQL statements one request may send")
+	limit(&cfg.MaxRows, int(bl.Rows), "max-rows", "MAX_ROWS", "most rows one request may read")
 	limit(&cfg.MaxReadBytes, int(bl.Bytes), "max-read-bytes", "MAX_READ_BYTES", "most bytes of text one request may read")
 
 	var err error
@@ -236,7 +236,7 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.
 			MaxTokens: int(cfg.MaxTokens), MaxRepeats: int(cfg.MaxRepeats),
 			MaxDepth: int(cfg.MaxDepth), MaxComplexity: int(cfg.MaxComplexity),
 		},
-		Budget: budget.Limits{Statements: int(cfg.MaxStatements), Rows: int(cfg.MaxRows), Bytes: int64(cfg.MaxReadBytes)},
+		Budget: budget.Limits{Statements: int64(cfg.MaxStatements), Rows: int64(cfg.MaxRows), Bytes: int64(cfg.MaxReadBytes)},
 	})
 	var root http.Handler = handler
 	if tracing {

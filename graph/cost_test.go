@@ -131,7 +131,7 @@ func TestStatementBudget(t *testing.T) {
 	if !strings.Contains(e.Message, "100 SQL statements") || res.Data != nil {
 		t.Errorf("error %q, data %v; want the statement budget named and no data", e.Message, res.Data)
 	}
-	if n := env.Queries.Count(); n > budget.DefaultLimits.Statements+1 {
+	if n := int64(env.Queries.Count()); n > budget.DefaultLimits.Statements+1 {
 		t.Errorf("%d statements reached the database, want at most the budget (%d) and the key lookup", n, budget.DefaultLimits.Statements)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
 	"github.com/parleyhq/parley/internal/apperr"
@@ -131,20 +132,26 @@ func (h *Handler) listAgents(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getConversation(w http.ResponseWriter, r *http.Request) {
-	h.getObject(w, r, getConversation, "conversation")
+	h.getObject(w, r, getConversation, "conversation", nil)
 }
 
+// getTranscript serves a transcript whole; one too long for that points to
+// the endpoint that pages it.
 func (h *Handler) getTranscript(w http.ResponseWriter, r *http.Request) {
-	h.getObject(w, r, getTranscript, "conversation")
+	h.getObject(w, r, getTranscript, "conversation", func(id uuid.UUID, err error) error {
+		if e, ok := apperr.As(err); ok && e.Code == apperr.BudgetExceeded {
+			return apperr.New(apperr.BudgetExceeded, "the transcript of conversation %s is too long to serve whole; read it page by page with GET %s/conversations/%s/messages", id, Prefix, id)
+		}
+		return err
+	})
 }
 
 // listMessages serves a transcript page by page, oldest first: the way to
 // read one too long to be served whole.
 func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
-	raw := mux.Vars(r)["id"]
-	id, err := parseUUID(raw)
+	id, err := pathID(r)
 	if err != nil {
-		h.respond(w, r, nil, apperr.Invalidf("id: %s is not a UUID", apperr.Echo(raw)))
+		h.respond(w, r, nil, err)
 		return
 	}
 	p, err := parsePage(r.URL.Query(), "Message", "POSITION")
@@ -157,10 +164,7 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
 	var out struct {
 		Object *connection `json:"object"`
 	}
-	err = h.execute(r.Context(), listMessages, vars, &out)
-	if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound || err == nil && out.Object == nil {
-		err = apperr.NotFoundf("conversation %s not found", id)
-	}
+	err = missing(h.execute(r.Context(), listMessages, vars, &out), out.Object == nil, "conversation", id)
 	if err != nil {
 		h.respond(w, r, nil, err)
 		return
@@ -169,33 +173,50 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getAgent(w http.ResponseWriter, r *http.Request) {
-	h.getObject(w, r, getAgent, "agent")
+	h.getObject(w, r, getAgent, "agent", nil)
 }
 
 // getObject answers a single-object endpoint. Unknown IDs and IDs of other
-// organizations or modes get the same 404.
-func (h *Handler) getObject(w http.ResponseWriter, r *http.Request, query, label string) {
-	raw := mux.Vars(r)["id"]
-	id, err := parseUUID(raw)
+// organizations or modes get the same 404; explain, if set, may reword
+// another error for this endpoint.
+func (h *Handler) getObject(w http.ResponseWriter, r *http.Request, query, label string, explain func(uuid.UUID, error) error) {
+	id, err := pathID(r)
 	if err != nil {
-		h.respond(w, r, nil, apperr.Invalidf("id: %s is not a UUID", apperr.Echo(raw)))
+		h.respond(w, r, nil, err)
 		return
 	}
 	var out struct {
 		Object json.RawMessage `json:"object"`
 	}
-	err = h.execute(r.Context(), query, map[string]any{"id": id.String()}, &out)
-	if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound || err == nil && isNull(out.Object) {
-		err = apperr.NotFoundf("%s %s not found", label, id)
-	}
-	if e, ok := apperr.As(err); ok && e.Code == apperr.BudgetExceeded && query == getTranscript {
-		err = apperr.New(apperr.BudgetExceeded, "the transcript of conversation %s is too long to serve whole; read it page by page with GET %s/conversations/%s/messages", id, Prefix, id)
+	err = missing(h.execute(r.Context(), query, map[string]any{"id": id.String()}, &out), isNull(out.Object), label, id)
+	if err != nil && explain != nil {
+		err = explain(id, err)
 	}
 	if err != nil {
 		h.respond(w, r, nil, err)
 		return
 	}
 	h.respond(w, r, objectBody{Data: out.Object}, nil)
+}
+
+// pathID is the {id} of the route: a hyphenated UUID, else a 400.
+func pathID(r *http.Request) (uuid.UUID, error) {
+	raw := mux.Vars(r)["id"]
+	id, err := parseUUID(raw)
+	if err != nil {
+		return uuid.Nil, apperr.Invalidf("id: %s is not a UUID", apperr.Echo(raw))
+	}
+	return id, nil
+}
+
+// missing is the 404 of an object that does not exist for this caller
+// (unknown, or another organization's or mode's), whether the resolver
+// said not_found or answered null.
+func missing(err error, null bool, label string, id uuid.UUID) error {
+	if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound || err == nil && null {
+		return apperr.NotFoundf("%s %s not found", label, id)
+	}
+	return err
 }
 
 func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }

@@ -19,9 +19,9 @@ import (
 // Limits are the most one request may use.
 type Limits struct {
 	// Statements bounds the SQL statements sent.
-	Statements int
+	Statements int64
 	// Rows bounds the rows read.
-	Rows int
+	Rows int64
 	// Bytes bounds the text read (strings and JSON), and so, within a small
 	// factor, the size of the answer.
 	Bytes int64
@@ -41,8 +41,8 @@ type Budget struct {
 	limits Limits
 
 	mu         sync.Mutex
-	statements int
-	rows       int
+	statements int64
+	rows       int64
 	bytes      int64
 	exceeded   *apperr.Error
 }
@@ -79,13 +79,7 @@ func (b *Budget) Statement() error {
 	if b == nil {
 		return nil
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.statements++
-	if b.statements > b.limits.Statements && b.limits.Statements > 0 {
-		return b.exceed("SQL statements", b.limits.Statements)
-	}
-	return b.exceededErr()
+	return b.charge(&b.statements, 1, b.limits.Statements, "SQL statements")
 }
 
 // Row charges one row read.
@@ -93,27 +87,35 @@ func (b *Budget) Row() error {
 	if b == nil {
 		return nil
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.rows++
-	if b.rows > b.limits.Rows && b.limits.Rows > 0 {
-		return b.exceed("rows", b.limits.Rows)
-	}
-	return b.exceededErr()
+	return b.charge(&b.rows, 1, b.limits.Rows, "rows")
 }
 
 // Bytes charges n bytes of text read or served.
 func (b *Budget) Bytes(n int64) error {
-	if b == nil || n == 0 {
+	if b == nil {
+		return nil
+	}
+	return b.charge(&b.bytes, n, b.limits.Bytes, "bytes of data")
+}
+
+// charge adds n to one counter and fails once it is over its limit (0: no
+// limit); once one limit is over, every later charge fails too, so a
+// request that went over stays stopped.
+func (b *Budget) charge(used *int64, n, limit int64, what string) error {
+	if n == 0 {
 		return nil
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.bytes += n
-	if b.bytes > b.limits.Bytes && b.limits.Bytes > 0 {
-		return b.exceed("bytes of data", int(b.limits.Bytes))
+	*used += n
+	if limit > 0 && *used > limit && b.exceeded == nil {
+		b.exceeded = apperr.New(apperr.BudgetExceeded,
+			"the request needs more than the %d %s one request may read; ask for smaller pages or fewer fields", limit, what)
 	}
-	return b.exceededErr()
+	if b.exceeded != nil {
+		return b.exceeded
+	}
+	return nil
 }
 
 // Used returns what the request has used so far.
@@ -121,23 +123,6 @@ func (b *Budget) Used() Limits {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return Limits{Statements: b.statements, Rows: b.rows, Bytes: b.bytes}
-}
-
-func (b *Budget) exceed(what string, limit int) error {
-	if b.exceeded == nil {
-		b.exceeded = apperr.New(apperr.BudgetExceeded,
-			"the request needs more than the %d %s one request may read; ask for smaller pages or fewer fields", limit, what)
-	}
-	return b.exceeded
-}
-
-// exceededErr keeps a request that went over stopped: once over, every
-// later charge fails too.
-func (b *Budget) exceededErr() error {
-	if b.exceeded != nil {
-		return b.exceeded
-	}
-	return nil
 }
 
 // String describes the use, for logs.
