@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/budget"
 	"github.com/parleyhq/parley/internal/database"
+	"github.com/parleyhq/parley/internal/delivery"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/ratelimit"
 )
@@ -26,21 +27,24 @@ import (
 // serveConfig is everything `parley serve` can be told, from flags or the
 // environment.
 type serveConfig struct {
-	DatabaseURL     string
-	Addr            string
-	Demo            demoMode
-	Introspection   bool
-	RateLimit       float64
-	RateBurst       int
-	MetricsAddr     listenAddr // empty: no metrics listener
-	MetricsPublic   bool
-	PprofAddr       string
-	ShutdownDelay   time.Duration
-	ShutdownTimeout time.Duration
-	MaxBodyBytes    int64
-	RequestTimeout  positiveDuration
-	QueryCacheBytes positiveInt
-	APQCacheBytes   positiveInt
+	DatabaseURL   string
+	Addr          string
+	Demo          demoMode
+	Introspection bool
+	RateLimit     float64
+	RateBurst     int
+	MetricsAddr   listenAddr // empty: no metrics listener
+	MetricsPublic bool
+	PprofAddr     string
+	// WebhookAllowPrivate lets webhooks reach internal addresses
+	// (development and tests).
+	WebhookAllowPrivate bool
+	ShutdownDelay       time.Duration
+	ShutdownTimeout     time.Duration
+	MaxBodyBytes        int64
+	RequestTimeout      positiveDuration
+	QueryCacheBytes     positiveInt
+	APQCacheBytes       positiveInt
 	// What one GraphQL document may ask for (graph.Limits) and what one
 	// request may read (budget.Limits).
 	MaxTokens     positiveInt
@@ -74,6 +78,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	cfg.MetricsAddr = defaultMetricsAddr
 	fs.Var(&cfg.MetricsAddr, "metrics-addr", "serve /metrics on this internal address (host:port), or off"+def("metrics-addr", "METRICS_ADDR"))
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "also serve /metrics on --addr, to anyone who can reach it"+def("metrics-public", "METRICS_PUBLIC"))
+	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "let webhook endpoints be loopback, private or link-local addresses: for local development and tests only"+def("webhook-allow-private", "WEBHOOK_ALLOW_PRIVATE"))
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060; off when empty"+def("pprof-addr", "PPROF_ADDR"))
 	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, how long to keep serving with /readyz failing before closing the listener"+def("shutdown-delay", "SHUTDOWN_DELAY"))
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown"+def("shutdown-timeout", "SHUTDOWN_TIMEOUT"))
@@ -217,6 +222,23 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.
 		return err
 	}
 
+	deliveryOpts := delivery.DefaultOptions()
+	deliveryOpts.Client.AllowPrivate = cfg.WebhookAllowPrivate
+	deliveryOpts.Logger, deliveryOpts.Metrics = logger, metrics
+	webhooks, err := delivery.Start(ctx, db, deliveryOpts)
+	if err != nil {
+		return err
+	}
+	// Stopped after the HTTP server (deferred calls run last-first) and
+	// before the database closes; attempts in flight get a few seconds.
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		defer cancel()
+		if err := webhooks.Stop(stopCtx); err != nil {
+			logger.Error("stopping webhook deliveries", "error", err)
+		}
+	}()
+
 	auth := apikey.New(db.Client, apikey.Options{Logger: logger})
 	handler := api.New(api.Config{
 		Auth:            auth,
@@ -232,6 +254,9 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.
 		RequestTimeout:  time.Duration(cfg.RequestTimeout),
 		QueryCacheBytes: int64(cfg.QueryCacheBytes),
 		APQCacheBytes:   int64(cfg.APQCacheBytes),
+
+		Webhooks:            webhooks,
+		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		GraphQLLimits: graph.Limits{
 			MaxTokens: int(cfg.MaxTokens), MaxRepeats: int(cfg.MaxRepeats),
 			MaxDepth: int(cfg.MaxDepth), MaxComplexity: int(cfg.MaxComplexity),

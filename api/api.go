@@ -57,6 +57,12 @@ type Config struct {
 	// persisted-query caches (0: graph's defaults).
 	QueryCacheBytes int64
 	APQCacheBytes   int64
+	// Webhooks queues test events and redeliveries (internal/delivery);
+	// nil where no delivery service runs.
+	Webhooks graph.WebhookQueue
+	// WebhookAllowPrivate admits endpoint URLs on internal networks
+	// (serve --webhook-allow-private; development and tests only).
+	WebhookAllowPrivate bool
 }
 
 // DefaultMaxBodyBytes bounds a request body: far above any GraphQL

@@ -23,6 +23,9 @@ func (h *Handler) routes(cfg Config) http.Handler {
 		Limits:          cfg.GraphQLLimits,
 		QueryCacheBytes: cfg.QueryCacheBytes,
 		APQCacheBytes:   cfg.APQCacheBytes,
+
+		Webhooks:            cfg.Webhooks,
+		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 	}
 	gql := graph.NewHandler(cfg.Client, cfg.Logger, opts)
 	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger, opts), cfg.Logger)

@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/ent/message"
 	"github.com/parleyhq/parley/ent/organization"
 	"github.com/parleyhq/parley/ent/participant"
+	"github.com/parleyhq/parley/ent/webhookdelivery"
 	"github.com/parleyhq/parley/ent/webhookendpoint"
 )
 
@@ -87,6 +88,7 @@ func checkColumn(t, c string) error {
 			message.Table:         message.ValidColumn,
 			organization.Table:    organization.ValidColumn,
 			participant.Table:     participant.ValidColumn,
+			webhookdelivery.Table: webhookdelivery.ValidColumn,
 			webhookendpoint.Table: webhookendpoint.ValidColumn,
 		})
 	})

@@ -33,6 +33,8 @@ type Event struct {
 	OccurredAt time.Time `json:"occurred_at,omitempty"`
 	// The event's payload, as webhooks deliver it.
 	Data map[string]interface{} `json:"data,omitempty"`
+	// When its webhook deliveries were queued; null until then (internal/delivery).
+	DispatchedAt *time.Time `json:"dispatched_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EventQuery when eager-loading is set.
 	Edges        EventEdges `json:"edges"`
@@ -70,7 +72,7 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case event.FieldType:
 			values[i] = new(sql.NullString)
-		case event.FieldOccurredAt:
+		case event.FieldOccurredAt, event.FieldDispatchedAt:
 			values[i] = new(sql.NullTime)
 		case event.FieldID, event.FieldOrganizationID, event.FieldConversationID:
 			values[i] = new(uuid.UUID)
@@ -133,6 +135,13 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field data: %w", err)
 				}
 			}
+		case event.FieldDispatchedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field dispatched_at", values[i])
+			} else if value.Valid {
+				_m.DispatchedAt = new(time.Time)
+				*_m.DispatchedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -191,6 +200,11 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("data=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Data))
+	builder.WriteString(", ")
+	if v := _m.DispatchedAt; v != nil {
+		builder.WriteString("dispatched_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -46,17 +46,20 @@ type OrganizationEdges struct {
 	Events []*Event `json:"events,omitempty"`
 	// WebhookEndpoints holds the value of the webhook_endpoints edge.
 	WebhookEndpoints []*WebhookEndpoint `json:"webhook_endpoints,omitempty"`
+	// WebhookDeliveries holds the value of the webhook_deliveries edge.
+	WebhookDeliveries []*WebhookDelivery `json:"webhook_deliveries,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [7]bool
+	loadedTypes [8]bool
 
-	namedAPIKeys          map[string][]*APIKey
-	namedAgents           map[string][]*Agent
-	namedParticipants     map[string][]*Participant
-	namedConversations    map[string][]*Conversation
-	namedMessages         map[string][]*Message
-	namedEvents           map[string][]*Event
-	namedWebhookEndpoints map[string][]*WebhookEndpoint
+	namedAPIKeys           map[string][]*APIKey
+	namedAgents            map[string][]*Agent
+	namedParticipants      map[string][]*Participant
+	namedConversations     map[string][]*Conversation
+	namedMessages          map[string][]*Message
+	namedEvents            map[string][]*Event
+	namedWebhookEndpoints  map[string][]*WebhookEndpoint
+	namedWebhookDeliveries map[string][]*WebhookDelivery
 }
 
 // APIKeysOrErr returns the APIKeys value or an error if the edge
@@ -120,6 +123,15 @@ func (e OrganizationEdges) WebhookEndpointsOrErr() ([]*WebhookEndpoint, error) {
 		return e.WebhookEndpoints, nil
 	}
 	return nil, &NotLoadedError{edge: "webhook_endpoints"}
+}
+
+// WebhookDeliveriesOrErr returns the WebhookDeliveries value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) WebhookDeliveriesOrErr() ([]*WebhookDelivery, error) {
+	if e.loadedTypes[7] {
+		return e.WebhookDeliveries, nil
+	}
+	return nil, &NotLoadedError{edge: "webhook_deliveries"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -218,6 +230,11 @@ func (_m *Organization) QueryEvents() *EventQuery {
 // QueryWebhookEndpoints queries the "webhook_endpoints" edge of the Organization entity.
 func (_m *Organization) QueryWebhookEndpoints() *WebhookEndpointQuery {
 	return NewOrganizationClient(_m.config).QueryWebhookEndpoints(_m)
+}
+
+// QueryWebhookDeliveries queries the "webhook_deliveries" edge of the Organization entity.
+func (_m *Organization) QueryWebhookDeliveries() *WebhookDeliveryQuery {
+	return NewOrganizationClient(_m.config).QueryWebhookDeliveries(_m)
 }
 
 // Update returns a builder for updating this Organization.
@@ -420,6 +437,30 @@ func (_m *Organization) appendNamedWebhookEndpoints(name string, edges ...*Webho
 		_m.Edges.namedWebhookEndpoints[name] = []*WebhookEndpoint{}
 	} else {
 		_m.Edges.namedWebhookEndpoints[name] = append(_m.Edges.namedWebhookEndpoints[name], edges...)
+	}
+}
+
+// NamedWebhookDeliveries returns the WebhookDeliveries named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedWebhookDeliveries(name string) ([]*WebhookDelivery, error) {
+	if _m.Edges.namedWebhookDeliveries == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedWebhookDeliveries[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedWebhookDeliveries(name string, edges ...*WebhookDelivery) {
+	if _m.Edges.namedWebhookDeliveries == nil {
+		_m.Edges.namedWebhookDeliveries = make(map[string][]*WebhookDelivery)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedWebhookDeliveries[name] = []*WebhookDelivery{}
+	} else {
+		_m.Edges.namedWebhookDeliveries[name] = append(_m.Edges.namedWebhookDeliveries[name], edges...)
 	}
 }
 

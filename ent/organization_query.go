@@ -23,32 +23,35 @@ import (
 	"github.com/parleyhq/parley/ent/organization"
 	"github.com/parleyhq/parley/ent/participant"
 	"github.com/parleyhq/parley/ent/predicate"
+	"github.com/parleyhq/parley/ent/webhookdelivery"
 	"github.com/parleyhq/parley/ent/webhookendpoint"
 )
 
 // OrganizationQuery is the builder for querying Organization entities.
 type OrganizationQuery struct {
 	config
-	ctx                       *QueryContext
-	order                     []organization.OrderOption
-	inters                    []Interceptor
-	predicates                []predicate.Organization
-	withAPIKeys               *APIKeyQuery
-	withAgents                *AgentQuery
-	withParticipants          *ParticipantQuery
-	withConversations         *ConversationQuery
-	withMessages              *MessageQuery
-	withEvents                *EventQuery
-	withWebhookEndpoints      *WebhookEndpointQuery
-	loadTotal                 []func(context.Context, []*Organization) error
-	modifiers                 []func(*sql.Selector)
-	withNamedAPIKeys          map[string]*APIKeyQuery
-	withNamedAgents           map[string]*AgentQuery
-	withNamedParticipants     map[string]*ParticipantQuery
-	withNamedConversations    map[string]*ConversationQuery
-	withNamedMessages         map[string]*MessageQuery
-	withNamedEvents           map[string]*EventQuery
-	withNamedWebhookEndpoints map[string]*WebhookEndpointQuery
+	ctx                        *QueryContext
+	order                      []organization.OrderOption
+	inters                     []Interceptor
+	predicates                 []predicate.Organization
+	withAPIKeys                *APIKeyQuery
+	withAgents                 *AgentQuery
+	withParticipants           *ParticipantQuery
+	withConversations          *ConversationQuery
+	withMessages               *MessageQuery
+	withEvents                 *EventQuery
+	withWebhookEndpoints       *WebhookEndpointQuery
+	withWebhookDeliveries      *WebhookDeliveryQuery
+	loadTotal                  []func(context.Context, []*Organization) error
+	modifiers                  []func(*sql.Selector)
+	withNamedAPIKeys           map[string]*APIKeyQuery
+	withNamedAgents            map[string]*AgentQuery
+	withNamedParticipants      map[string]*ParticipantQuery
+	withNamedConversations     map[string]*ConversationQuery
+	withNamedMessages          map[string]*MessageQuery
+	withNamedEvents            map[string]*EventQuery
+	withNamedWebhookEndpoints  map[string]*WebhookEndpointQuery
+	withNamedWebhookDeliveries map[string]*WebhookDeliveryQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -232,6 +235,28 @@ func (_q *OrganizationQuery) QueryWebhookEndpoints() *WebhookEndpointQuery {
 			sqlgraph.From(organization.Table, organization.FieldID, selector),
 			sqlgraph.To(webhookendpoint.Table, webhookendpoint.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, organization.WebhookEndpointsTable, organization.WebhookEndpointsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryWebhookDeliveries chains the current query on the "webhook_deliveries" edge.
+func (_q *OrganizationQuery) QueryWebhookDeliveries() *WebhookDeliveryQuery {
+	query := (&WebhookDeliveryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, selector),
+			sqlgraph.To(webhookdelivery.Table, webhookdelivery.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.WebhookDeliveriesTable, organization.WebhookDeliveriesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -426,18 +451,19 @@ func (_q *OrganizationQuery) Clone() *OrganizationQuery {
 		return nil
 	}
 	return &OrganizationQuery{
-		config:               _q.config,
-		ctx:                  _q.ctx.Clone(),
-		order:                append([]organization.OrderOption{}, _q.order...),
-		inters:               append([]Interceptor{}, _q.inters...),
-		predicates:           append([]predicate.Organization{}, _q.predicates...),
-		withAPIKeys:          _q.withAPIKeys.Clone(),
-		withAgents:           _q.withAgents.Clone(),
-		withParticipants:     _q.withParticipants.Clone(),
-		withConversations:    _q.withConversations.Clone(),
-		withMessages:         _q.withMessages.Clone(),
-		withEvents:           _q.withEvents.Clone(),
-		withWebhookEndpoints: _q.withWebhookEndpoints.Clone(),
+		config:                _q.config,
+		ctx:                   _q.ctx.Clone(),
+		order:                 append([]organization.OrderOption{}, _q.order...),
+		inters:                append([]Interceptor{}, _q.inters...),
+		predicates:            append([]predicate.Organization{}, _q.predicates...),
+		withAPIKeys:           _q.withAPIKeys.Clone(),
+		withAgents:            _q.withAgents.Clone(),
+		withParticipants:      _q.withParticipants.Clone(),
+		withConversations:     _q.withConversations.Clone(),
+		withMessages:          _q.withMessages.Clone(),
+		withEvents:            _q.withEvents.Clone(),
+		withWebhookEndpoints:  _q.withWebhookEndpoints.Clone(),
+		withWebhookDeliveries: _q.withWebhookDeliveries.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -519,6 +545,17 @@ func (_q *OrganizationQuery) WithWebhookEndpoints(opts ...func(*WebhookEndpointQ
 		opt(query)
 	}
 	_q.withWebhookEndpoints = query
+	return _q
+}
+
+// WithWebhookDeliveries tells the query-builder to eager-load the nodes that are connected to
+// the "webhook_deliveries" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithWebhookDeliveries(opts ...func(*WebhookDeliveryQuery)) *OrganizationQuery {
+	query := (&WebhookDeliveryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withWebhookDeliveries = query
 	return _q
 }
 
@@ -606,7 +643,7 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Organization{}
 		_spec       = _q.querySpec()
-		loadedTypes = [7]bool{
+		loadedTypes = [8]bool{
 			_q.withAPIKeys != nil,
 			_q.withAgents != nil,
 			_q.withParticipants != nil,
@@ -614,6 +651,7 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			_q.withMessages != nil,
 			_q.withEvents != nil,
 			_q.withWebhookEndpoints != nil,
+			_q.withWebhookDeliveries != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -688,6 +726,15 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	if query := _q.withWebhookDeliveries; query != nil {
+		if err := _q.loadWebhookDeliveries(ctx, query, nodes,
+			func(n *Organization) { n.Edges.WebhookDeliveries = []*WebhookDelivery{} },
+			func(n *Organization, e *WebhookDelivery) {
+				n.Edges.WebhookDeliveries = append(n.Edges.WebhookDeliveries, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAPIKeys {
 		if err := _q.loadAPIKeys(ctx, query, nodes,
 			func(n *Organization) { n.appendNamedAPIKeys(name) },
@@ -734,6 +781,13 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadWebhookEndpoints(ctx, query, nodes,
 			func(n *Organization) { n.appendNamedWebhookEndpoints(name) },
 			func(n *Organization, e *WebhookEndpoint) { n.appendNamedWebhookEndpoints(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedWebhookDeliveries {
+		if err := _q.loadWebhookDeliveries(ctx, query, nodes,
+			func(n *Organization) { n.appendNamedWebhookDeliveries(name) },
+			func(n *Organization, e *WebhookDelivery) { n.appendNamedWebhookDeliveries(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -940,6 +994,36 @@ func (_q *OrganizationQuery) loadWebhookEndpoints(ctx context.Context, query *We
 	}
 	query.Where(predicate.WebhookEndpoint(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(organization.WebhookEndpointsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrganizationID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "organization_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *OrganizationQuery) loadWebhookDeliveries(ctx context.Context, query *WebhookDeliveryQuery, nodes []*Organization, init func(*Organization), assign func(*Organization, *WebhookDelivery)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Organization)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(webhookdelivery.FieldOrganizationID)
+	}
+	query.Where(predicate.WebhookDelivery(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(organization.WebhookDeliveriesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1170,6 +1254,20 @@ func (_q *OrganizationQuery) WithNamedWebhookEndpoints(name string, opts ...func
 		_q.withNamedWebhookEndpoints = make(map[string]*WebhookEndpointQuery)
 	}
 	_q.withNamedWebhookEndpoints[name] = query
+	return _q
+}
+
+// WithNamedWebhookDeliveries tells the query-builder to eager-load the nodes that are connected to the "webhook_deliveries"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithNamedWebhookDeliveries(name string, opts ...func(*WebhookDeliveryQuery)) *OrganizationQuery {
+	query := (&WebhookDeliveryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedWebhookDeliveries == nil {
+		_q.withNamedWebhookDeliveries = make(map[string]*WebhookDeliveryQuery)
+	}
+	_q.withNamedWebhookDeliveries[name] = query
 	return _q
 }
 

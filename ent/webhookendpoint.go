@@ -40,7 +40,7 @@ type WebhookEndpoint struct {
 	Secret string `json:"-"`
 	// The secret before the last rotation, which still signs until previous_secret_expires_at.
 	PreviousSecret *string `json:"-"`
-	// PreviousSecretExpiresAt holds the value of the "previous_secret_expires_at" field.
+	// Until when the previous secret signs too.
 	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
 	// Why deliveries stopped: the receiver answered 410, or failed for days.
 	DisabledReason *string `json:"disabled_reason,omitempty"`
@@ -56,9 +56,15 @@ type WebhookEndpoint struct {
 type WebhookEndpointEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
+	// Deliveries holds the value of the deliveries edge.
+	Deliveries []*WebhookDelivery `json:"deliveries,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
+	// totalCount holds the count of the edges above.
+	totalCount [1]map[string]int
+
+	namedDeliveries map[string][]*WebhookDelivery
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -70,6 +76,15 @@ func (e WebhookEndpointEdges) OrganizationOrErr() (*Organization, error) {
 		return nil, &NotFoundError{label: organization.Label}
 	}
 	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// DeliveriesOrErr returns the Deliveries value or an error if the edge
+// was not loaded in eager-loading.
+func (e WebhookEndpointEdges) DeliveriesOrErr() ([]*WebhookDelivery, error) {
+	if e.loadedTypes[1] {
+		return e.Deliveries, nil
+	}
+	return nil, &NotLoadedError{edge: "deliveries"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -210,6 +225,11 @@ func (_m *WebhookEndpoint) QueryOrganization() *OrganizationQuery {
 	return NewWebhookEndpointClient(_m.config).QueryOrganization(_m)
 }
 
+// QueryDeliveries queries the "deliveries" edge of the WebhookEndpoint entity.
+func (_m *WebhookEndpoint) QueryDeliveries() *WebhookDeliveryQuery {
+	return NewWebhookEndpointClient(_m.config).QueryDeliveries(_m)
+}
+
 // Update returns a builder for updating this WebhookEndpoint.
 // Note that you need to call WebhookEndpoint.Unwrap() before calling this method if this WebhookEndpoint
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -277,6 +297,30 @@ func (_m *WebhookEndpoint) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedDeliveries returns the Deliveries named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *WebhookEndpoint) NamedDeliveries(name string) ([]*WebhookDelivery, error) {
+	if _m.Edges.namedDeliveries == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDeliveries[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *WebhookEndpoint) appendNamedDeliveries(name string, edges ...*WebhookDelivery) {
+	if _m.Edges.namedDeliveries == nil {
+		_m.Edges.namedDeliveries = make(map[string][]*WebhookDelivery)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDeliveries[name] = []*WebhookDelivery{}
+	} else {
+		_m.Edges.namedDeliveries[name] = append(_m.Edges.namedDeliveries[name], edges...)
+	}
 }
 
 // WebhookEndpoints is a parsable slice of WebhookEndpoint.

@@ -66,6 +66,14 @@ func complexity() generated.ComplexityRoot {
 	}
 	c.Conversation.Transcript = func(child int) int { return 1 + transcriptCost*child }
 
+	c.Query.WebhookEndpoint = byID
+	c.Viewer.WebhookEndpoints = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int) int {
+		return StatementCost + page(child, first, last, paging.DefaultPageSize)
+	}
+	c.WebhookEndpoint.Deliveries = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int) int {
+		return page(child, first, last, paging.MaxPageSize)
+	}
+
 	// Stats send two statements however many groups they return; groups
 	// are priced like a default page of daily buckets (at most
 	// MaxStatsBuckets, each a few dozen numbers).
@@ -88,5 +96,11 @@ func complexity() generated.ComplexityRoot {
 	// per message by the mutation above.
 	c.AppendMessagesPayload.Messages = func(child int) int { return 1 + child }
 	c.Mutation.SetConversationStatus = func(child int, _ uuid.UUID, _ conversation.Status) int { return one(child) }
+	c.Mutation.CreateWebhookEndpoint = func(child int, _ model.CreateWebhookEndpointInput) int { return one(child) }
+	c.Mutation.UpdateWebhookEndpoint = func(child int, _ uuid.UUID, _ model.UpdateWebhookEndpointInput) int { return one(child) }
+	c.Mutation.DeleteWebhookEndpoint = func(child int, _ uuid.UUID) int { return one(child) }
+	c.Mutation.RotateWebhookSecret = func(child int, _ uuid.UUID, _ *int) int { return one(child) }
+	c.Mutation.SendTestWebhook = one
+	c.Mutation.RedeliverWebhookEvent = func(child int, _, _ uuid.UUID) int { return one(child) }
 	return c
 }

@@ -44,6 +44,12 @@ type Options struct {
 	// APQCacheBytes bounds the automatic-persisted-query cache (0:
 	// DefaultAPQCacheBytes).
 	APQCacheBytes int64
+	// Webhooks queues test events and redeliveries; nil where no delivery
+	// service runs (those two mutations then fail with unavailable).
+	Webhooks WebhookQueue
+	// WebhookAllowPrivate admits endpoint URLs on internal networks
+	// (development and tests).
+	WebhookAllowPrivate bool
 }
 
 func (o Options) queryCacheBytes() int64 { return orDefault(o.QueryCacheBytes, DefaultQueryCacheBytes) }
@@ -62,7 +68,7 @@ func orDefault(v, def int64) int64 {
 // viewer in their context (the API key middleware puts it there). An
 // operation that runs out of time is answered 504.
 func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Handler {
-	es := schema(client)
+	es := schema(client, opts)
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(getTransport{})
@@ -86,14 +92,15 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Hand
 // HTTP handler, for running fixed operations in process (the REST API
 // does).
 func NewExecutor(client *ent.Client, logger *slog.Logger, opts Options) *executor.Executor {
-	es := schema(client)
+	es := schema(client, opts)
 	exec := executor.New(es)
 	configure(exec, es, client, logger, opts)
 	return exec
 }
 
-func schema(client *ent.Client) graphql.ExecutableSchema {
-	return generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{client: client}, Complexity: complexity()})
+func schema(client *ent.Client, opts Options) graphql.ExecutableSchema {
+	r := &Resolver{client: client, webhooks: opts.Webhooks, webhookAllowPrivate: opts.WebhookAllowPrivate}
+	return generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()})
 }
 
 // configurable is what handler.Server and executor.Executor have in common.

@@ -10,5 +10,7 @@ import (
 // Resolver is the root resolver. It holds no per-operation state: the
 // viewer and the dataloaders travel in the context.
 type Resolver struct {
-	client *ent.Client
+	client              *ent.Client
+	webhooks            WebhookQueue
+	webhookAllowPrivate bool
 }

@@ -27,5 +27,8 @@ type Organization func(*sql.Selector)
 // Participant is the predicate function for participant builders.
 type Participant func(*sql.Selector)
 
+// WebhookDelivery is the predicate function for webhookdelivery builders.
+type WebhookDelivery func(*sql.Selector)
+
 // WebhookEndpoint is the predicate function for webhookendpoint builders.
 type WebhookEndpoint func(*sql.Selector)

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
@@ -33,6 +34,8 @@ func (Event) Fields() []ent.Field {
 			Comment("When the change happened: the commit's transaction time."),
 		field.JSON("data", map[string]any{}).Immutable().
 			Comment("The event's payload, as webhooks deliver it."),
+		field.Time("dispatched_at").Optional().Nillable().
+			Comment("When its webhook deliveries were queued; null until then (internal/delivery)."),
 	}
 }
 
@@ -41,6 +44,10 @@ func (Event) Indexes() []ent.Index {
 		// Readers follow events in order (ids are time-ordered).
 		index.Fields("organization_id", "livemode", "id"),
 		index.Fields("conversation_id", "id"),
+		// The relay's work list: only events not yet dispatched, so it stays
+		// small however long the history grows.
+		index.Fields("id").StorageKey("event_undispatched").
+			Annotations(entsql.IndexWhere("dispatched_at IS NULL")),
 	}
 }
 

@@ -35,6 +35,7 @@ func (Organization) Edges() []ent.Edge {
 		edge.To("messages", Message.Type).Annotations(entgql.Skip()),
 		edge.To("events", Event.Type).Annotations(entgql.Skip()),
 		edge.To("webhook_endpoints", WebhookEndpoint.Type).Annotations(entgql.Skip()),
+		edge.To("webhook_deliveries", WebhookDelivery.Type).Annotations(entgql.Skip()),
 	}
 }
 

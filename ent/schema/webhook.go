@@ -3,7 +3,9 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
@@ -27,14 +29,25 @@ func (WebhookEndpoint) Fields() []ent.Field {
 		field.JSON("event_types", []string{}),
 		field.Bool("enabled").Default(true),
 		field.String("secret").Sensitive().NotEmpty().
-			Comment("The whsec_ signing secret; shown once, when created or rotated."),
+			Comment("The whsec_ signing secret; shown once, when created or rotated.").
+			Annotations(entgql.Skip()),
 		field.String("previous_secret").Sensitive().Optional().Nillable().
-			Comment("The secret before the last rotation, which still signs until previous_secret_expires_at."),
-		field.Time("previous_secret_expires_at").Optional().Nillable(),
+			Comment("The secret before the last rotation, which still signs until previous_secret_expires_at.").
+			Annotations(entgql.Skip()),
+		field.Time("previous_secret_expires_at").Optional().Nillable().
+			Comment("Until when the previous secret signs too."),
 		field.String("disabled_reason").Optional().Nillable().
 			Comment("Why deliveries stopped: the receiver answered 410, or failed for days."),
 		field.Time("failing_since").Optional().Nillable().
 			Comment("The first failed delivery since the last success."),
+	}
+}
+
+func (WebhookEndpoint) Edges() []ent.Edge {
+	return []ent.Edge{
+		// Deleting an endpoint deletes its delivery log.
+		edge.To("deliveries", WebhookDelivery.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection()),
 	}
 }
 
@@ -45,5 +58,8 @@ func (WebhookEndpoint) Indexes() []ent.Index {
 }
 
 func (WebhookEndpoint) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+	}
 }

@@ -75,6 +75,20 @@ type ConversationStatusCounts struct {
 	Archived   int `json:"archived"`
 }
 
+type CreateWebhookEndpointInput struct {
+	// Where deliveries are POSTed: an http or https URL on the public internet.
+	URL         string  `json:"url"`
+	Description *string `json:"description,omitempty"`
+	// What the endpoint receives: conversation.started, conversation.completed, conversation.abandoned. Default: ["conversation.completed"].
+	EventTypes []string `json:"eventTypes,omitempty"`
+	// Default: true.
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
+type DeleteWebhookEndpointPayload struct {
+	DeletedID uuid.UUID `json:"deletedID"`
+}
+
 // Average, median and 90th percentile (continuous, interpolated as PostgreSQL's percentile_cont) of `count` values; null when `count` is 0.
 type Distribution struct {
 	Count   int      `json:"count"`
@@ -93,11 +107,33 @@ type MessageStats struct {
 	Text      int `json:"text"`
 }
 
+type UpdateWebhookEndpointInput struct {
+	URL         *string  `json:"url,omitempty"`
+	Description *string  `json:"description,omitempty"`
+	EventTypes  []string `json:"eventTypes,omitempty"`
+	// Enabling a disabled endpoint clears why it was disabled.
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
 // The caller: the organization and mode (live or test) its API key grants.
 type Viewer struct {
 	Organization *ent.Organization `json:"organization"`
 	// True for a live key, false for a test key.
 	Livemode bool `json:"livemode"`
+	// The webhook endpoints of the organization in the key's mode, oldest first.
+	WebhookEndpoints *ent.WebhookEndpointConnection `json:"webhookEndpoints"`
+}
+
+type WebhookEndpointSecretPayload struct {
+	Endpoint *ent.WebhookEndpoint `json:"endpoint"`
+	// The signing secret (whsec_...). This answer is the only one that shows it.
+	Secret string `json:"secret"`
+}
+
+type WebhookMessagePayload struct {
+	Success bool `json:"success"`
+	// The event_id (and webhook-id header) of what was queued.
+	MessageID uuid.UUID `json:"messageID"`
 }
 
 // How `conversationStats` groups conversations.

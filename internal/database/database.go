@@ -31,6 +31,8 @@ type DB struct {
 	SQL     *sql.DB
 	Dialect string
 	driver  dialect.Driver
+	// What Open opened, so OpenPool can open another pool on it.
+	driverName, dsn string
 }
 
 // Close closes the client and its pool.
@@ -80,8 +82,10 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	return &DB{
 		Client:  ent.NewClient(ent.Driver(drv)),
 		driver:  drv,
-		SQL:     pool,
-		Dialect: dialectName,
+		SQL:        pool,
+		Dialect:    dialectName,
+		driverName: driverName,
+		dsn:        dsn,
 	}, nil
 }
 

@@ -44,7 +44,7 @@ func Migrate(ctx context.Context, db *DB) (err error) {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate: committing: %w", err)
 	}
-	return nil
+	return migrateQueue(ctx, db)
 }
 
 // txDriver lets ent's migrator run inside a transaction we opened: its own

@@ -30,6 +30,7 @@ const (
 	Message         Type = 6
 	Event           Type = 7
 	WebhookEndpoint Type = 8
+	WebhookDelivery Type = 9
 )
 
 // tables maps each type to its ent table name, as used by ent's Noder.
@@ -42,6 +43,7 @@ var tables = map[Type]string{
 	Message:         "messages",
 	Event:           "events",
 	WebhookEndpoint: "webhook_endpoints",
+	WebhookDelivery: "webhook_deliveries",
 }
 
 const version = 8

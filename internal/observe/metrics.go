@@ -69,6 +69,14 @@ func (m *Metrics) WatchPool(db *sql.DB) {
 	m.registry.MustRegister(collectors.NewDBStatsCollector(db, "parley"))
 }
 
+// Register adds collectors of another part of the server (webhook
+// deliveries, say) to the server's metrics.
+func (m *Metrics) Register(cs ...prometheus.Collector) {
+	if m != nil {
+		m.registry.MustRegister(cs...)
+	}
+}
+
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})

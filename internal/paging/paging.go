@@ -149,7 +149,12 @@ var orderFields = map[string]func(field string) (zero any, ok bool){
 	"Participant": orderField(func(f *ent.ParticipantOrderField) (ent.Value, error) {
 		return f.Value(&ent.Participant{})
 	}),
+	// Ordered by ID only: their cursors carry no value.
+	"WebhookEndpoint": idOrderOnly,
+	"WebhookDelivery": idOrderOnly,
 }
+
+func idOrderOnly(string) (any, bool) { return nil, false }
 
 // Nodes returns the node types whose cursors CheckCursor knows.
 func Nodes() []string {

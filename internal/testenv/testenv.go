@@ -34,6 +34,8 @@ import (
 
 // Env is a migrated database for one test.
 type Env struct {
+	// URL is the database's URL, for a second process to open (Reopen).
+	URL     string
 	DB      *database.DB
 	Client  *ent.Client
 	Queries *Counter
@@ -77,10 +79,22 @@ func DatabaseURL(t testing.TB) string {
 // any further options (a driver wrapper that injects failures, say).
 func Open(t testing.TB, opts ...database.Option) *Env {
 	t.Helper()
+	return openURL(t, DatabaseURL(t), opts...)
+}
+
+// Reopen opens env's database again with a client and pool of its own, as
+// another server process sharing it would.
+func Reopen(t testing.TB, env *Env, opts ...database.Option) (*Env, error) {
+	t.Helper()
+	return openURL(t, env.URL, opts...), nil
+}
+
+func openURL(t testing.TB, url string, opts ...database.Option) *Env {
+	t.Helper()
 	counter := &Counter{}
 	metrics := observe.NewMetrics()
 	opts = append([]database.Option{database.WithDriver(counter.Wrap), database.WithDriver(metrics.Driver)}, opts...)
-	db, err := database.Open(context.Background(), DatabaseURL(t), opts...)
+	db, err := database.Open(context.Background(), url, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +103,7 @@ func Open(t testing.TB, opts ...database.Option) *Env {
 		t.Fatal(err)
 	}
 	metrics.WatchPool(db.SQL)
-	return &Env{DB: db, Client: db.Client, Queries: counter, Metrics: metrics}
+	return &Env{URL: url, DB: db, Client: db.Client, Queries: counter, Metrics: metrics}
 }
 
 // Key creates an API key for the named organization.
