@@ -80,8 +80,8 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	// wrapper and not the database.
 	drv = budget.Driver(drv)
 	return &DB{
-		Client:  ent.NewClient(ent.Driver(drv)),
-		driver:  drv,
+		Client:     ent.NewClient(ent.Driver(drv)),
+		driver:     drv,
 		SQL:        pool,
 		Dialect:    dialectName,
 		driverName: driverName,

@@ -44,7 +44,7 @@ type Options struct {
 	// without a success for this long.
 	DisableAfter time.Duration
 	// Poll is how often the relay and River look for new work.
-	Poll time.Duration
+	Poll    time.Duration
 	Logger  *slog.Logger
 	Metrics *observe.Metrics
 }
