@@ -2136,6 +2136,53 @@ func (_m *WebhookDeliveryQuery) Paginate(
 	return conn, nil
 }
 
+var (
+	// WebhookDeliveryOrderFieldAttemptedAt orders WebhookDelivery by attempted_at.
+	WebhookDeliveryOrderFieldAttemptedAt = &WebhookDeliveryOrderField{
+		Value: func(_m *WebhookDelivery) (ent.Value, error) {
+			return _m.AttemptedAt, nil
+		},
+		column: webhookdelivery.FieldAttemptedAt,
+		toTerm: webhookdelivery.ByAttemptedAt,
+		toCursor: func(_m *WebhookDelivery) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.AttemptedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f WebhookDeliveryOrderField) String() string {
+	var str string
+	switch f.column {
+	case WebhookDeliveryOrderFieldAttemptedAt.column:
+		str = "ATTEMPTED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f WebhookDeliveryOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *WebhookDeliveryOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("WebhookDeliveryOrderField %T must be a string", v)
+	}
+	switch str {
+	case "ATTEMPTED_AT":
+		*f = *WebhookDeliveryOrderFieldAttemptedAt
+	default:
+		return fmt.Errorf("%s is not a valid WebhookDeliveryOrderField", str)
+	}
+	return nil
+}
+
 // WebhookDeliveryOrderField defines the ordering field of WebhookDelivery.
 type WebhookDeliveryOrderField struct {
 	// Value extracts the ordering value from the given WebhookDelivery.

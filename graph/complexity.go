@@ -70,7 +70,7 @@ func complexity() generated.ComplexityRoot {
 	c.Viewer.WebhookEndpoints = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int) int {
 		return StatementCost + page(child, first, last, paging.DefaultPageSize)
 	}
-	c.WebhookEndpoint.Deliveries = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int) int {
+	c.WebhookEndpoint.Deliveries = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.WebhookDeliveryOrder) int {
 		return page(child, first, last, paging.MaxPageSize)
 	}
 

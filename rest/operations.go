@@ -84,3 +84,73 @@ const getAgent = `query RestGetAgent($id: ID!) {
   object: agent(id: $id) {` + agentFields + `
   }
 }`
+
+const webhookEndpointFields = `
+  id
+  url
+  description
+  event_types: eventTypes
+  enabled
+  created_at: createdAt
+  disabled_reason: disabledReason`
+
+// maxWebhookEndpoints is the size of GET /webhooks' one page; an
+// organization has at most webhook.MaxEndpoints in each mode.
+const listWebhookEndpoints = `query RestListWebhookEndpoints($first: Int) {
+  viewer { page: webhookEndpoints(first: $first) {
+    edges { node {` + webhookEndpointFields + `
+    } }
+  } }
+}`
+
+const getWebhookEndpoint = `query RestGetWebhookEndpoint($id: ID!) {
+  object: webhookEndpoint(id: $id) {` + webhookEndpointFields + `
+  }
+}`
+
+const createWebhookEndpoint = `mutation RestCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+  object: createWebhookEndpoint(input: $input) { secret endpoint {` + webhookEndpointFields + `
+  } }
+}`
+
+const updateWebhookEndpoint = `mutation RestUpdateWebhookEndpoint($id: ID!, $input: UpdateWebhookEndpointInput!) {
+  object: updateWebhookEndpoint(id: $id, input: $input) {` + webhookEndpointFields + `
+  }
+}`
+
+const deleteWebhookEndpoint = `mutation RestDeleteWebhookEndpoint($id: ID!) {
+  object: deleteWebhookEndpoint(id: $id) { id: deletedID }
+}`
+
+const rotateWebhookSecret = `mutation RestRotateWebhookSecret($id: ID!, $overlap: Int) {
+  object: rotateWebhookSecret(id: $id, overlapSeconds: $overlap) { secret endpoint {` + webhookEndpointFields + `
+  } }
+}`
+
+const sendTestWebhook = `mutation RestSendTestWebhook {
+  object: sendTestWebhook { success message_id: messageID }
+}`
+
+const redeliverWebhookEvent = `mutation RestRedeliverWebhookEvent($id: ID!, $event: ID!) {
+  object: redeliverWebhookEvent(endpointID: $id, eventID: $event) { success message_id: messageID }
+}`
+
+const listWebhookDeliveries = `query RestListWebhookDeliveries($id: ID!, $first: Int, $after: Cursor, $last: Int, $before: Cursor) {
+  object: webhookEndpoint(id: $id) {
+    page: deliveries(first: $first, after: $after, last: $last, before: $before, orderBy: {field: ATTEMPTED_AT, direction: DESC}) {
+      edges { node {
+        id
+        event_id: eventID
+        event_type: eventType
+        attempt
+        attempted_at: attemptedAt
+        response_status: responseStatus
+        latency_ms: latencyMs
+        success
+        error
+        next_attempt_at: nextAttemptAt
+      } }
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    }
+  }
+}`

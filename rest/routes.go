@@ -18,7 +18,10 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"runtime/debug"
+	"slices"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/google/uuid"
@@ -46,18 +49,33 @@ func New(exec *executor.Executor, logger *slog.Logger) *Handler {
 	h := &Handler{exec: exec, logger: logger}
 	r := mux.NewRouter()
 	page := []string{"limit", "after", "before"}
-	r.Handle(Prefix+"/conversations", takes(h.listConversations, append(page, "status", "agent_id")...)).Methods(http.MethodGet)
-	r.Handle(Prefix+"/conversations/{id}", takes(h.getConversation)).Methods(http.MethodGet)
-	r.Handle(Prefix+"/conversations/{id}/transcript", takes(h.getTranscript)).Methods(http.MethodGet)
-	r.Handle(Prefix+"/conversations/{id}/messages", takes(h.listMessages, page...)).Methods(http.MethodGet)
-	r.Handle(Prefix+"/agents", takes(h.listAgents, page...)).Methods(http.MethodGet)
-	r.Handle(Prefix+"/agents/{id}", takes(h.getAgent)).Methods(http.MethodGet)
+	allowed := map[*mux.Route]string{}
+	route := func(path string, handler http.Handler, methods ...string) {
+		rt := r.Handle(Prefix+path, handler).Methods(methods...)
+		allowed[rt] = strings.Join(methods, ", ")
+	}
+	route("/conversations", takes(h.listConversations, append(page, "status", "agent_id")...), http.MethodGet)
+	route("/conversations/{id}", takes(h.getConversation), http.MethodGet)
+	route("/conversations/{id}/transcript", takes(h.getTranscript), http.MethodGet)
+	route("/conversations/{id}/messages", takes(h.listMessages, page...), http.MethodGet)
+	route("/agents", takes(h.listAgents, page...), http.MethodGet)
+	route("/agents/{id}", takes(h.getAgent), http.MethodGet)
+	route("/webhooks", takes(h.listWebhookEndpoints), http.MethodGet)
+	route("/webhooks", takes(h.createWebhookEndpoint), http.MethodPost)
+	route("/webhooks/test", takes(h.sendTestWebhook), http.MethodPost)
+	route("/webhooks/{id}", takes(h.getWebhookEndpoint), http.MethodGet)
+	route("/webhooks/{id}", takes(h.updateWebhookEndpoint), http.MethodPatch)
+	route("/webhooks/{id}", takes(h.deleteWebhookEndpoint), http.MethodDelete)
+	route("/webhooks/{id}/rotate-secret", takes(h.rotateWebhookSecret), http.MethodPost)
+	route("/webhooks/{id}/redeliver", takes(h.redeliverWebhookEvent), http.MethodPost)
+	route("/webhooks/{id}/deliveries", takes(h.listWebhookDeliveries, page...), http.MethodGet)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, apperr.NotFoundf("no route %s %s", r.Method, r.URL.Path))
 	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", "GET, HEAD")
-		WriteError(w, r, apperr.New(apperr.MethodNotAllowed, "method %s is not allowed on %s; use GET", r.Method, r.URL.Path))
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		methods := allowedMethods(r, allowed, req)
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+		WriteError(w, req, apperr.New(apperr.MethodNotAllowed, "method %s is not allowed on %s; use %s", req.Method, req.URL.Path, strings.Join(methods, " or ")))
 	})
 	h.router = r
 	return h
@@ -77,6 +95,26 @@ func (h *Handler) NameRoutes(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// allowedMethods are the methods of the routes whose path matches req's,
+// with HEAD wherever GET is (ServeHTTP serves HEAD as GET).
+func allowedMethods(r *mux.Router, allowed map[*mux.Route]string, req *http.Request) []string {
+	var out []string
+	for rt, methods := range allowed {
+		tpl, err := rt.GetPathRegexp()
+		if err != nil || !regexp.MustCompile(tpl).MatchString(req.URL.Path) {
+			continue
+		}
+		for _, m := range strings.Split(methods, ", ") {
+			out = append(out, m)
+			if m == http.MethodGet {
+				out = append(out, http.MethodHead)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

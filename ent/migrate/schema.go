@@ -338,9 +338,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "webhookdelivery_endpoint_id_id",
+				Name:    "webhookdelivery_endpoint_id_attempted_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{WebhookDeliveriesColumns[12], WebhookDeliveriesColumns[0]},
+				Columns: []*schema.Column{WebhookDeliveriesColumns[12], WebhookDeliveriesColumns[5], WebhookDeliveriesColumns[0]},
 			},
 		},
 	}

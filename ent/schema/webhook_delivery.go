@@ -32,7 +32,8 @@ func (WebhookDelivery) Fields() []ent.Field {
 		field.String("event_type").NotEmpty().MaxLen(64).Immutable(),
 		field.Int("attempt").Positive().Immutable().
 			Comment("1 for the first attempt of this delivery, then 2, 3, ..."),
-		field.Time("attempted_at").Default(dbtime.Now).Immutable(),
+		field.Time("attempted_at").Default(dbtime.Now).Immutable().
+			Annotations(entgql.OrderField("ATTEMPTED_AT")),
 		field.Int("response_status").Optional().Nillable().Immutable().
 			Comment("The receiver's HTTP status; null when no answer came."),
 		field.Int("latency_ms").NonNegative().Immutable(),
@@ -58,8 +59,8 @@ func (WebhookDelivery) Edges() []ent.Edge {
 
 func (WebhookDelivery) Indexes() []ent.Index {
 	return []ent.Index{
-		// The endpoint's log, newest first (ids are time-ordered).
-		index.Fields("endpoint_id", "id"),
+		// The endpoint's log, newest first.
+		index.Fields("endpoint_id", "attempted_at", "id"),
 	}
 }
 

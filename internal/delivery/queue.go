@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
+	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/event"
 	"github.com/parleyhq/parley/ent/webhookendpoint"
 	"github.com/parleyhq/parley/internal/apperr"
@@ -23,7 +24,7 @@ func (s *Service) SendTest(ctx context.Context) (uuid.UUID, error) {
 	if !ok {
 		return uuid.Nil, apperr.New(apperr.Unauthorized, "no API key")
 	}
-	endpoints, err := s.db.Client.WebhookEndpoint.Query().Where(webhookendpoint.Enabled(true)).IDs(ctx)
+	endpoints, err := s.client(ctx).WebhookEndpoint.Query().Where(webhookendpoint.Enabled(true)).IDs(ctx)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("loading endpoints: %w", err)
 	}
@@ -39,11 +40,14 @@ func (s *Service) SendTest(ctx context.Context) (uuid.UUID, error) {
 			InsertOpts: s.insertOpts(),
 		}
 	}
-	if _, err := s.queue.InsertMany(ctx, params); err != nil {
-		return uuid.Nil, fmt.Errorf("queueing %s: %w", webhook.TestEvent, err)
-	}
-	s.metrics.queued.Add(float64(len(params)))
-	return id, nil
+	err = afterCommit(ctx, func(ctx context.Context) error {
+		if _, err := s.queue.InsertMany(ctx, params); err != nil {
+			return fmt.Errorf("queueing %s: %w", webhook.TestEvent, err)
+		}
+		s.metrics.queued.Add(float64(len(params)))
+		return nil
+	})
+	return id, err
 }
 
 // Redeliver queues one more delivery of one of the viewer's events to one
@@ -54,14 +58,14 @@ func (s *Service) Redeliver(ctx context.Context, endpointID, eventID uuid.UUID) 
 	if !ok {
 		return apperr.New(apperr.Unauthorized, "no API key")
 	}
-	ep, err := s.db.Client.WebhookEndpoint.Query().Where(webhookendpoint.ID(endpointID)).Exist(ctx)
+	ep, err := s.client(ctx).WebhookEndpoint.Query().Where(webhookendpoint.ID(endpointID)).Exist(ctx)
 	if err != nil {
 		return fmt.Errorf("loading endpoint: %w", err)
 	}
 	if !ep {
 		return apperr.NotFoundf("webhook endpoint not found")
 	}
-	ev, err := s.db.Client.Event.Query().Where(event.ID(eventID)).Exist(ctx)
+	ev, err := s.client(ctx).Event.Query().Where(event.ID(eventID)).Exist(ctx)
 	if err != nil {
 		return fmt.Errorf("loading event: %w", err)
 	}
@@ -73,9 +77,40 @@ func (s *Service) Redeliver(ctx context.Context, endpointID, eventID uuid.UUID) 
 		OrganizationID: v.OrganizationID, Livemode: v.Livemode,
 		Redelivery: time.Now().UnixNano(),
 	}
-	if _, err := s.queue.Insert(ctx, args, s.insertOpts()); err != nil {
-		return fmt.Errorf("queueing a redelivery: %w", err)
+	return afterCommit(ctx, func(ctx context.Context) error {
+		if _, err := s.queue.Insert(ctx, args, s.insertOpts()); err != nil {
+			return fmt.Errorf("queueing a redelivery: %w", err)
+		}
+		s.metrics.queued.Inc()
+		return nil
+	})
+}
+
+// client is the caller's transaction's client (a GraphQL mutation's), or
+// the service's own.
+func (s *Service) client(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
 	}
-	s.metrics.queued.Inc()
+	return s.db.Client
+}
+
+// afterCommit runs queue once the caller's transaction has committed, or
+// at once outside one. River inserts through a pool of its own: inside
+// the caller's transaction on SQLite it would wait for the write lock that
+// transaction holds.
+func afterCommit(ctx context.Context, queue func(context.Context) error) error {
+	tx := ent.TxFromContext(ctx)
+	if tx == nil {
+		return queue(ctx)
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			if err := next.Commit(ctx, tx); err != nil {
+				return err
+			}
+			return queue(ctx)
+		})
+	})
 	return nil
 }

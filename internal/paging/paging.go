@@ -149,9 +149,11 @@ var orderFields = map[string]func(field string) (zero any, ok bool){
 	"Participant": orderField(func(f *ent.ParticipantOrderField) (ent.Value, error) {
 		return f.Value(&ent.Participant{})
 	}),
-	// Ordered by ID only: their cursors carry no value.
+	"WebhookDelivery": orderField(func(f *ent.WebhookDeliveryOrderField) (ent.Value, error) {
+		return f.Value(&ent.WebhookDelivery{})
+	}),
+	// Ordered by ID only: its cursors carry no value.
 	"WebhookEndpoint": idOrderOnly,
-	"WebhookDelivery": idOrderOnly,
 }
 
 func idOrderOnly(string) (any, bool) { return nil, false }

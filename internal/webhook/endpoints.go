@@ -21,6 +21,10 @@ var EventTypes = []string{conversations.EventStarted, conversations.EventComplet
 // DefaultEventTypes are an endpoint's events when it names none.
 var DefaultEventTypes = []string{conversations.EventCompleted}
 
+// MaxEndpoints bounds an organization's endpoints in each mode: each
+// event is delivered to every one of them.
+const MaxEndpoints = 50
+
 // TestEvent is the event POST /webhooks/test sends to every enabled
 // endpoint, whatever it subscribes to.
 const TestEvent = "test.event"
@@ -67,6 +71,13 @@ func (s Store) Create(ctx context.Context, e Endpoint) (*ent.WebhookEndpoint, er
 	}
 	if err := s.check(e); err != nil {
 		return nil, err
+	}
+	n, err := s.Client.WebhookEndpoint.Query().Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("counting webhook endpoints: %w", err)
+	}
+	if n >= MaxEndpoints {
+		return nil, apperr.Invalidf("an organization has at most %d webhook endpoints in each mode; delete one first", MaxEndpoints)
 	}
 	types := e.EventTypes
 	if len(types) == 0 {
