@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -450,4 +451,49 @@ func mustEndpoint(t *testing.T, ctx context.Context, env *testenv.Env) uuid.UUID
 		t.Fatal(err)
 	}
 	return id
+}
+
+// A server that does not allow private addresses refuses to deliver to
+// one (an endpoint saved while they were allowed, or a name that resolves
+// to one): the attempt fails with the reason in the log, and the receiver
+// gets nothing. The metrics count it.
+func TestPrivateAddressesAreRefusedAtDelivery(t *testing.T) {
+	env := testenv.Open(t)
+	ctx := as(t, env, "Acme", false)
+	rc := newReceiver(t, always(http.StatusOK))
+	ep := endpoint(t, ctx, env, rc.URL)
+	opts := fastOptions()
+	opts.Client.AllowPrivate = false
+	opts.Retries = []time.Duration{}
+	opts.Metrics = env.Metrics
+	start(t, env, opts)
+	interview(t, ctx, env, conversation.StatusCompleted)
+	logged := waitLogged(t, ctx, env, ep.ID, 1)
+	if d := logged[0]; d.Success || d.ResponseStatus != nil || d.Error == nil || !strings.Contains(*d.Error, "refused") {
+		t.Errorf("log entry %+v: want a refused attempt", d)
+	}
+	select {
+	case r := <-rc.got:
+		t.Errorf("the private receiver got %s", r.Envelope.EventType)
+	default:
+	}
+	metrics := scrape(t, env)
+	for _, want := range []string{
+		`parley_webhook_attempts_total{outcome="failure"} 1`,
+		`parley_webhook_deliveries_queued_total 1`,
+		`parley_webhook_outbox_pending 0`,
+		`parley_webhook_queue_depth`,
+		`parley_webhook_oldest_pending_seconds`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q:\n%s", want, metrics)
+		}
+	}
+}
+
+func scrape(t *testing.T, env *testenv.Env) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	env.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	return rec.Body.String()
 }
