@@ -32,7 +32,7 @@ import (
 const patience = 30 * time.Second
 
 // as returns a context acting for a new organization's key.
-func as(t *testing.T, env *testenv.Env, org string, live bool) context.Context {
+func as(t testing.TB, env *testenv.Env, org string, live bool) context.Context {
 	t.Helper()
 	v, err := apikey.Authenticate(context.Background(), env.Client, env.Key(t, org, live))
 	if err != nil {
@@ -50,7 +50,7 @@ func fastOptions() delivery.Options {
 	return o
 }
 
-func start(t *testing.T, env *testenv.Env, opts delivery.Options) *delivery.Service {
+func start(t testing.TB, env *testenv.Env, opts delivery.Options) *delivery.Service {
 	t.Helper()
 	s, err := delivery.Start(context.Background(), env.DB, opts)
 	if err != nil {
@@ -121,7 +121,7 @@ func (rc *receiver) next(t *testing.T) received {
 	}
 }
 
-func endpoint(t *testing.T, ctx context.Context, env *testenv.Env, url string, types ...string) *ent.WebhookEndpoint {
+func endpoint(t testing.TB, ctx context.Context, env *testenv.Env, url string, types ...string) *ent.WebhookEndpoint {
 	t.Helper()
 	ep, err := webhook.Store{Client: env.Client, AllowPrivate: true}.Create(ctx, webhook.Endpoint{URL: &url, EventTypes: types})
 	if err != nil {
@@ -132,7 +132,7 @@ func endpoint(t *testing.T, ctx context.Context, env *testenv.Env, url string, t
 
 // interview starts a conversation, has it say one thing (which starts it)
 // and moves it to status.
-func interview(t *testing.T, ctx context.Context, env *testenv.Env, status conversation.Status) *ent.Conversation {
+func interview(t testing.TB, ctx context.Context, env *testenv.Env, status conversation.Status) *ent.Conversation {
 	t.Helper()
 	agent, err := env.Client.Agent.Create().SetName("Interviewer").Save(ctx)
 	if err != nil {
