@@ -2,10 +2,11 @@
 #
 #   ci_tmp                  a throwaway folder, removed on exit with the server
 #   npm_install DIR PKG...  installs npm packages into $ci_tmp/DIR, quietly
-#   start_parley            builds the server, starts it on a fresh SQLite
-#                           database (seeded with the demo organization) and
-#                           sets PARLEY_URL (http://127.0.0.1:PORT) and
-#                           PARLEY_KEY (the demo key from its log)
+#   start_parley [FLAG...]  builds the server, starts it (with any further
+#                           serve flags) on a fresh SQLite database (seeded
+#                           with the demo organization) and sets PARLEY_URL
+#                           (http://127.0.0.1:PORT) and PARLEY_KEY (the demo
+#                           key from its log)
 #   server_log              the server's log file
 #
 # Callers run from the repository root with `set -euo pipefail`.
@@ -48,7 +49,7 @@ start_parley() {
     candidate=$((38000 + RANDOM % 1000))
     if port_in_use "$candidate"; then continue; fi
     rm -f "$ci_tmp"/parley.db*
-    "$ci_tmp/parley" serve --addr "127.0.0.1:$candidate" --metrics-addr off --database-url "$db" --rate-limit 0 >"$server_log" 2>&1 &
+    "$ci_tmp/parley" serve --addr "127.0.0.1:$candidate" --metrics-addr off --database-url "$db" --rate-limit 0 "$@" >"$server_log" 2>&1 &
     server_pid=$!
     healthy=""
     for _ in $(seq 1 200); do # up to about a minute (seeding comes first)
