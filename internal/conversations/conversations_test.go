@@ -3,6 +3,7 @@ package conversations_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -142,5 +143,73 @@ func TestRolledBackChangeRecordsNothing(t *testing.T) {
 	}
 	if got.Status != conversation.StatusPending || got.MessageCount != 0 {
 		t.Errorf("conversation after the failures: %s with %d messages", got.Status, got.MessageCount)
+	}
+}
+
+// An import writes history as it was, with the counters and positions the
+// rules derive, records no events, and refuses a past the lifecycle could
+// not have left.
+func TestImport(t *testing.T) {
+	env := testenv.Open(t)
+	ctx := as(t, env, "Acme")
+	v, _ := viewer.FromContext(ctx)
+	agent, err := env.Client.Agent.Create().SetName("Interviewer").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	later := at.Add(time.Minute)
+	ended := at.Add(time.Hour)
+	done := conversations.Past{
+		OrganizationID: v.OrganizationID, AgentID: agent.ID, ConnectionCode: "ABC-1234",
+		Status: conversation.StatusCompleted, CreatedAt: at, StartedAt: &at, CompletedAt: &ended,
+		SessionProperties: map[string]any{}, PathTaken: []any{},
+		Messages: []conversations.NewMessage{
+			{Role: message.RoleSystem, Content: "Be brief.", Modality: message.ModalityText, CreatedAt: &at},
+			{Role: message.RoleAssistant, Content: "Hello?", Modality: message.ModalityText, CreatedAt: &at},
+			{Role: message.RoleUser, Content: "Hi.", Modality: message.ModalityText, CreatedAt: &later},
+		},
+	}
+	n, err := conversations.Import(ctx, env.Client, []conversations.Past{done})
+	if err != nil || n != 3 {
+		t.Fatalf("import: %d messages, %v", n, err)
+	}
+	conv, err := env.Client.Conversation.Query().Only(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conv.TurnCount != 2 || conv.MessageCount != 3 || !conv.CompletedAt.Equal(ended) || conv.Status != conversation.StatusCompleted {
+		t.Errorf("imported %+v", conv)
+	}
+	positions, err := env.Client.Message.Query().Order(ent.Asc(message.FieldPosition)).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range positions {
+		if m.Position != i+1 || m.Content != done.Messages[i].Content {
+			t.Errorf("message %d: position %d, %q", i, m.Position, m.Content)
+		}
+	}
+	if evs := events(t, ctx, env.Client, conv.ID); len(evs) != 0 {
+		t.Errorf("an import recorded %v", types(evs))
+	}
+	for name, bad := range map[string]func(p *conversations.Past){
+		"pending with a start":  func(p *conversations.Past) { p.Status = conversation.StatusPending },
+		"in progress but ended": func(p *conversations.Past) { p.Status = conversation.StatusInProgress },
+		"completed, not ended":  func(p *conversations.Past) { p.CompletedAt = nil },
+		"ended before started":  func(p *conversations.Past) { early := at.Add(-time.Hour); p.CompletedAt = &early },
+		"message without time": func(p *conversations.Past) {
+			p.Messages = []conversations.NewMessage{{Role: message.RoleUser, Content: "x", Modality: message.ModalityText}}
+		},
+	} {
+		p := done
+		p.ID = uuid.Nil
+		bad(&p)
+		if _, err := conversations.Import(ctx, env.Client, []conversations.Past{p}); err == nil {
+			t.Errorf("%s: imported", name)
+		}
+	}
+	if n, _ := env.Client.Conversation.Query().Count(ctx); n != 1 {
+		t.Errorf("%d conversations after the refused imports, want 1", n)
 	}
 }

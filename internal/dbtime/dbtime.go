@@ -15,6 +15,15 @@ func Now() time.Time { return Of(time.Now()) }
 // Of returns t as the database will store it.
 func Of(t time.Time) time.Time { return t.UTC().Truncate(Precision) }
 
+// OfPtr is Of for an optional time.
+func OfPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := Of(*t)
+	return &v
+}
+
 // Earliest and Latest bound the times the API accepts for storage. RFC 3339
 // has four-digit years, so a later time could be stored but not shown, and
 // a time before the Unix epoch is a mistake (a zero value, seconds taken

@@ -17,8 +17,8 @@ import (
 	"github.com/parleyhq/parley/ent/message"
 	"github.com/parleyhq/parley/ent/privacy"
 	"github.com/parleyhq/parley/internal/apikey"
+	"github.com/parleyhq/parley/internal/conversations"
 	"github.com/parleyhq/parley/internal/dbtime"
-	"github.com/parleyhq/parley/internal/gid"
 )
 
 // Options say what to generate.
@@ -42,12 +42,9 @@ type Result struct {
 	Messages      int
 }
 
-// Rows per INSERT: under SQLite's 32,766 and PostgreSQL's 65,535 bind
-// parameters with room to spare.
-const (
-	conversationsPerBatch = 500
-	messagesPerInsert     = 2000
-)
+// Conversations per transaction and INSERT: under SQLite's 32,766 and
+// PostgreSQL's 65,535 bind parameters with room to spare.
+const conversationsPerBatch = 500
 
 // Run generates the data, all in test mode, in transactions of
 // conversationsPerBatch conversations with their messages.
@@ -203,12 +200,7 @@ func (g *generator) statusFor(i int) conversation.Status {
 }
 
 func (g *generator) batch(ctx context.Context, client *ent.Client, offset, n int, opts Options, agents []*ent.Agent, participants []*ent.Participant) (int, error) {
-	tx, err := client.Tx(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("seed: starting transaction: %w", err)
-	}
-	convs := make([]*ent.ConversationCreate, n)
-	var msgs []*ent.MessageCreate
+	past := make([]conversations.Past, n)
 	span := int64(90 * 24 * time.Hour)
 	for j := range n {
 		i := offset + j
@@ -216,7 +208,6 @@ func (g *generator) batch(ctx context.Context, client *ent.Client, offset, n int
 		agent := agents[g.rng.IntN(len(agents))]
 		modality := message.Modality(agent.AvailableModes[g.rng.IntN(len(agent.AvailableModes))])
 		created := dbtime.Of(g.now.Add(-time.Duration(g.rng.Int64N(span))))
-		id := gid.New(gid.Conversation)
 		count := 0
 		if status != conversation.StatusPending && opts.Messages > 0 {
 			count = opts.Messages - opts.Messages/4 + g.rng.IntN(opts.Messages/2+1)
@@ -224,30 +215,27 @@ func (g *generator) batch(ctx context.Context, client *ent.Client, offset, n int
 				count = max(1, count/3)
 			}
 		}
-		b := tx.Conversation.Create().
-			SetID(id).
-			SetOrganizationID(g.org).SetLivemode(false).
-			SetAgentID(agent.ID).
-			SetConnectionCode(fmt.Sprintf("%s-%04d", g.pick(codeWords), g.rng.IntN(10000))).
-			SetStatus(status).
-			SetTurnCount(count).SetMessageCount(count).
-			SetSessionProperties(g.sessionProperties(modality)).
-			SetPathTaken(g.path(status)).
-			SetCreatedAt(created).SetUpdatedAt(created)
+		p := conversations.Past{
+			OrganizationID:    g.org,
+			AgentID:           agent.ID,
+			ConnectionCode:    fmt.Sprintf("%s-%04d", g.pick(codeWords), g.rng.IntN(10000)),
+			Status:            status,
+			SessionProperties: g.sessionProperties(modality),
+			PathTaken:         g.path(status),
+			CreatedAt:         created,
+		}
 		if g.rng.IntN(10) > 0 {
-			b.SetParticipantID(participants[g.rng.IntN(len(participants))].ID)
+			p.ParticipantID = &participants[g.rng.IntN(len(participants))].ID
 		}
 		at := created.Add(time.Duration(1+g.rng.IntN(30)) * time.Minute)
 		if status != conversation.StatusPending {
-			b.SetStartedAt(at)
+			started := at
+			p.StartedAt = &started
 		}
 		finished := status == conversation.StatusCompleted || status == conversation.StatusArchived
-		for k, l := range g.transcript(interviews[agent.Name], count, finished) {
-			msgs = append(msgs, tx.Message.Create().
-				SetOrganizationID(g.org).SetLivemode(false).
-				SetConversationID(id).SetPosition(k+1).
-				SetRole(l.role).SetContent(l.content).SetModality(modality).
-				SetCreatedAt(at).SetUpdatedAt(at))
+		for _, l := range g.transcript(interviews[agent.Name], count, finished) {
+			said := at
+			p.Messages = append(p.Messages, conversations.NewMessage{Role: l.role, Content: l.content, Modality: modality, CreatedAt: &said})
 			// Some messages share a timestamp, as real transcripts do when a
 			// client sends several at once; position keeps them in order.
 			if g.rng.IntN(4) > 0 {
@@ -255,29 +243,16 @@ func (g *generator) batch(ctx context.Context, client *ent.Client, offset, n int
 			}
 		}
 		if status == conversation.StatusCompleted || status == conversation.StatusAbandoned || (status == conversation.StatusArchived && count > 0) {
-			b.SetCompletedAt(at.Add(time.Minute))
+			ended := at.Add(time.Minute)
+			p.CompletedAt = &ended
 		}
-		convs[j] = b
+		past[j] = p
 	}
-	if err := tx.Conversation.CreateBulk(convs...).Exec(ctx); err != nil {
-		return 0, rollback(tx, fmt.Errorf("seed: creating conversations: %w", err))
+	written, err := conversations.Import(ctx, client, past)
+	if err != nil {
+		return 0, fmt.Errorf("seed: %w", err)
 	}
-	for start := 0; start < len(msgs); start += messagesPerInsert {
-		if err := tx.Message.CreateBulk(msgs[start:min(start+messagesPerInsert, len(msgs))]...).Exec(ctx); err != nil {
-			return 0, rollback(tx, fmt.Errorf("seed: creating messages: %w", err))
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("seed: committing: %w", err)
-	}
-	return len(msgs), nil
-}
-
-func rollback(tx *ent.Tx, err error) error {
-	if rerr := tx.Rollback(); rerr != nil {
-		return fmt.Errorf("%w (rollback also failed: %v)", err, rerr)
-	}
-	return err
+	return written, nil
 }
 
 func (g *generator) sessionProperties(m message.Modality) map[string]any {
