@@ -1,10 +1,10 @@
 // Package conversations is the one place conversations change: starting
 // one, appending messages, moving its status, and importing history in
 // bulk (import.go). The GraphQL mutations (and through them the REST API)
-// and the seeder go through it, so its rules are written once. Every change also writes its event
-// (events.go) in the same transaction: a rolled-back change leaves no
-// event, and a committed one always has its event for webhooks and live
-// subscriptions to read.
+// and the seeder go through it, so its rules are written once. Every
+// change also writes its event (events.go) in the same transaction: a
+// rolled-back change leaves no event, and a committed one always has its
+// event for webhooks and live subscriptions to read.
 package conversations
 
 import (
