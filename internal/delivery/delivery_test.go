@@ -497,3 +497,40 @@ func scrape(t *testing.T, env *testenv.Env) string {
 	env.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	return rec.Body.String()
 }
+
+// An endpoint whose deliveries keep failing past DisableAfter is disabled,
+// with the reason and the last answer for its owner to read.
+func TestAnEndpointFailingForDaysIsDisabled(t *testing.T) {
+	env := testenv.Open(t)
+	ctx := as(t, env, "Acme", false)
+	rc := newReceiver(t, always(http.StatusBadGateway))
+	ep := endpoint(t, ctx, env, rc.URL)
+	opts := fastOptions()
+	opts.DisableAfter = time.Nanosecond // "days" elapse between two attempts
+	start(t, env, opts)
+	interview(t, ctx, env, conversation.StatusCompleted)
+	rc.next(t)
+	rc.next(t)
+	var fresh *ent.WebhookEndpoint
+	for deadline := time.Now().Add(patience); ; time.Sleep(10 * time.Millisecond) {
+		var err error
+		if fresh, err = env.Client.WebhookEndpoint.Get(ctx, ep.ID); err != nil {
+			t.Fatal(err)
+		}
+		if !fresh.Enabled || time.Now().After(deadline) {
+			break
+		}
+	}
+	if fresh.Enabled || fresh.DisabledReason == nil || !strings.Contains(*fresh.DisabledReason, "HTTP 502") || fresh.FailingSince == nil {
+		t.Fatalf("endpoint enabled %v, reason %v, failing since %v", fresh.Enabled, fresh.DisabledReason, fresh.FailingSince)
+	}
+	logged := waitLogged(t, ctx, env, ep.ID, 2)
+	if len(logged) != 2 || logged[0].NextAttemptAt == nil || logged[1].NextAttemptAt != nil {
+		t.Errorf("log: %d entries; the first must name its retry, the disabling one none", len(logged))
+	}
+	select {
+	case r := <-rc.got:
+		t.Errorf("a disabled endpoint got attempt %s", r.Envelope.EventID)
+	case <-time.After(100 * time.Millisecond): // three retry intervals
+	}
+}

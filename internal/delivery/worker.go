@@ -88,7 +88,22 @@ func (w *attemptWorker) Work(ctx context.Context, job *river.Job[attemptArgs]) e
 	case sendErr == nil && res.Status == http.StatusGone:
 		outcome = outcomeGone
 	}
-	last := job.Attempt >= job.MaxAttempts
+	// What the attempt means for the endpoint: a 410, or failures since
+	// longer than DisableAfter, disable it.
+	said := answer(res, sendErr, s.opts.Client.Timeout)
+	failingSince := ep.FailingSince
+	if outcome == outcomeFailure && failingSince == nil {
+		failingSince = &now
+	}
+	var disableReason string
+	switch {
+	case outcome == outcomeGone:
+		disableReason = "the receiver answered 410 Gone"
+	case outcome == outcomeFailure && now.Sub(*failingSince) >= s.opts.DisableAfter:
+		disableReason = fmt.Sprintf("every delivery since %s failed; the last: %s", failingSince.UTC().Format(time.RFC3339), said)
+	}
+	retry := outcome == outcomeFailure && disableReason == "" && job.Attempt < job.MaxAttempts
+
 	entry := s.db.Client.WebhookDelivery.Create().
 		SetEndpointID(ep.ID).
 		SetEventID(args.EventID).
@@ -103,7 +118,7 @@ func (w *attemptWorker) Work(ctx context.Context, job *river.Job[attemptArgs]) e
 	if sendErr != nil {
 		entry.SetError(describe(sendErr, s.opts.Client.Timeout))
 	}
-	if outcome == outcomeFailure && !last {
+	if retry {
 		next := s.nextAttempt(job.JobRow, time.Now())
 		s.retryAt.Store(retryKey{job.ID, job.Attempt}, next)
 		entry.SetNextAttemptAt(dbtime.Of(next))
@@ -117,31 +132,24 @@ func (w *attemptWorker) Work(ctx context.Context, job *river.Job[attemptArgs]) e
 	}
 	s.metrics.outcome(outcome)
 
-	switch outcome {
-	case outcomeSuccess:
+	switch {
+	case outcome == outcomeSuccess:
 		if ep.FailingSince != nil {
 			if err := ep.Update().ClearFailingSince().Exec(ctx); err != nil {
 				s.log.Error("webhook: clearing failing_since", "error", err, "endpoint_id", ep.ID)
 			}
 		}
 		return nil
-	case outcomeGone:
-		s.disable(ctx, ep, "the receiver answered 410 Gone")
-		return river.JobCancel(errors.New("the receiver answered 410 Gone"))
+	case disableReason != "":
+		s.disable(ctx, ep, disableReason, failingSince)
+		return river.JobCancel(errors.New(disableReason))
 	}
-	failure := fmt.Errorf("attempt %d: %s", job.Attempt, answer(res, sendErr, s.opts.Client.Timeout))
-	since := now
-	if ep.FailingSince != nil {
-		since = *ep.FailingSince
-	} else if err := ep.Update().SetFailingSince(dbtime.Of(now)).Exec(ctx); err != nil {
-		s.log.Error("webhook: setting failing_since", "error", err, "endpoint_id", ep.ID)
+	if ep.FailingSince == nil {
+		if err := ep.Update().SetFailingSince(dbtime.Of(now)).Exec(ctx); err != nil {
+			s.log.Error("webhook: setting failing_since", "error", err, "endpoint_id", ep.ID)
+		}
 	}
-	if now.Sub(since) >= s.opts.DisableAfter {
-		s.disable(ctx, ep, fmt.Sprintf("every delivery since %s failed; the last: %s",
-			since.UTC().Format(time.RFC3339), answer(res, sendErr, s.opts.Client.Timeout)))
-		return river.JobCancel(failure)
-	}
-	return failure
+	return fmt.Errorf("attempt %d: %s", job.Attempt, said)
 }
 
 // envelopeOf builds the body of a delivery: the outbox event, or the
@@ -158,8 +166,12 @@ func (s *Service) envelopeOf(ctx context.Context, args attemptArgs) (webhook.Env
 }
 
 // disable stops deliveries to ep and says why, for its owner to read.
-func (s *Service) disable(ctx context.Context, ep *ent.WebhookEndpoint, reason string) {
-	if err := ep.Update().SetEnabled(false).SetDisabledReason(reason).Exec(ctx); err != nil {
+func (s *Service) disable(ctx context.Context, ep *ent.WebhookEndpoint, reason string, failingSince *time.Time) {
+	update := ep.Update().SetEnabled(false).SetDisabledReason(reason)
+	if failingSince != nil {
+		update.SetFailingSince(dbtime.Of(*failingSince))
+	}
+	if err := update.Exec(ctx); err != nil {
 		s.log.Error("webhook: disabling an endpoint", "error", err, "endpoint_id", ep.ID)
 		return
 	}
