@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/parleyhq/parley/graph"
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/observe"
 )
@@ -52,8 +53,16 @@ func limitBody(max int64, write errorWriter) func(http.Handler) http.Handler {
 // loaders and SQL statements (pgx and modernc's SQLite both stop on it) all
 // run under it, so a request stops costing anything once nobody can use
 // its answer. A resolver stopped this way answers with the timeout code.
+//
+// Streams (websockets, Server-Sent Events) have none: they live until the
+// client leaves or the server shuts down, and each event they send is
+// read under a budget of its own.
 func withDeadline(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if graph.IsStream(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))

@@ -23,6 +23,13 @@ func (h *Handler) routes(cfg Config) http.Handler {
 		Limits:          cfg.GraphQLLimits,
 		QueryCacheBytes: cfg.QueryCacheBytes,
 		APQCacheBytes:   cfg.APQCacheBytes,
+		Live:            cfg.Live,
+		Streams: graph.StreamOptions{
+			Authenticate:   cfg.Auth.Authenticate,
+			AllowedOrigins: cfg.AllowedOrigins,
+			PingInterval:   cfg.PingInterval,
+			Shutdown:       h.closing,
+		},
 	}
 	gql := graph.NewHandler(cfg.Client, cfg.Logger, opts)
 	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger, opts), cfg.Logger)
@@ -34,7 +41,16 @@ func (h *Handler) routes(cfg Config) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", named("/graphql", authenticated(gql, writeGraphQLError)))
+	graphqlAPI := authenticated(gql, writeGraphQLError)
+	mux.Handle("/graphql", named("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A browser's WebSocket cannot send headers: a websocket's key
+		// comes in its connection_init, checked by the transport.
+		if graph.IsWebsocket(r) {
+			gql.ServeHTTP(w, r)
+			return
+		}
+		graphqlAPI.ServeHTTP(w, r)
+	})))
 	mux.Handle(rest.Prefix+"/", restAPI.NameRoutes(authenticated(restAPI, rest.WriteError)))
 	mux.Handle(rest.Prefix+"/openapi.json", named(rest.Prefix+"/openapi.json", http.HandlerFunc(rest.OpenAPI)))
 	mux.Handle("GET /{$}", named("/", playground.Page("/graphql")))

@@ -21,6 +21,7 @@ import (
 	"github.com/parleyhq/parley/graph/generated"
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/budget"
+	"github.com/parleyhq/parley/internal/live"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/tenant"
 )
@@ -44,6 +45,10 @@ type Options struct {
 	// APQCacheBytes bounds the automatic-persisted-query cache (0:
 	// DefaultAPQCacheBytes).
 	APQCacheBytes int64
+	// Live delivers committed changes to subscriptions; nil refuses them.
+	Live *live.Broker
+	// Streams configure the websocket and SSE transports.
+	Streams StreamOptions
 }
 
 func (o Options) queryCacheBytes() int64 { return orDefault(o.QueryCacheBytes, DefaultQueryCacheBytes) }
@@ -62,9 +67,11 @@ func orDefault(v, def int64) int64 {
 // viewer in their context (the API key middleware puts it there). An
 // operation that runs out of time is answered 504.
 func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Handler {
-	es := schema(client)
+	es := schemaWith(client, logger, opts)
 	srv := handler.New(es)
+	srv.AddTransport(newWSTransport(opts.Streams))
 	srv.AddTransport(transport.Options{})
+	srv.AddTransport(sseTransport{ping: opts.Streams.PingInterval}) // before POST, which would take it too
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
 	srv.AddTransport(unsupported{}) // last: takes what the others refuse
@@ -86,14 +93,22 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Hand
 // HTTP handler, for running fixed operations in process (the REST API
 // does).
 func NewExecutor(client *ent.Client, logger *slog.Logger, opts Options) *executor.Executor {
-	es := schema(client)
+	es := schemaWith(client, logger, opts)
 	exec := executor.New(es)
 	configure(exec, es, client, logger, opts)
 	return exec
 }
 
 func schema(client *ent.Client) graphql.ExecutableSchema {
-	return generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{client: client}, Complexity: complexity()})
+	return schemaWith(client, slog.Default(), Options{})
+}
+
+func schemaWith(client *ent.Client, logger *slog.Logger, opts Options) graphql.ExecutableSchema {
+	if opts.Budget == (budget.Limits{}) {
+		opts.Budget = budget.DefaultLimits
+	}
+	r := &Resolver{client: client, live: opts.Live, budget: opts.Budget, present: presentError(logger)}
+	return generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()})
 }
 
 // configurable is what handler.Server and executor.Executor have in common.

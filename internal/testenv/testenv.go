@@ -38,6 +38,9 @@ type Env struct {
 	Client  *ent.Client
 	Queries *Counter
 	Metrics *observe.Metrics
+	// URL is the database's URL (postgres:// with the test's schema as
+	// search_path, or sqlite://), for a second connection to it.
+	URL string
 }
 
 // DatabaseURL returns a migrated, empty database for t.
@@ -80,7 +83,8 @@ func Open(t testing.TB, opts ...database.Option) *Env {
 	counter := &Counter{}
 	metrics := observe.NewMetrics()
 	opts = append([]database.Option{database.WithDriver(counter.Wrap), database.WithDriver(metrics.Driver)}, opts...)
-	db, err := database.Open(context.Background(), DatabaseURL(t), opts...)
+	url := DatabaseURL(t)
+	db, err := database.Open(context.Background(), url, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +93,7 @@ func Open(t testing.TB, opts ...database.Option) *Env {
 		t.Fatal(err)
 	}
 	metrics.WatchPool(db.SQL)
-	return &Env{DB: db, Client: db.Client, Queries: counter, Metrics: metrics}
+	return &Env{DB: db, Client: db.Client, Queries: counter, Metrics: metrics, URL: url}
 }
 
 // Key creates an API key for the named organization.
