@@ -146,3 +146,110 @@ func TestServerSentEventsNeedAKey(t *testing.T) {
 		t.Fatalf("got %s, want 401", res)
 	}
 }
+
+// restEvents opens the REST event stream of a conversation.
+func restEvents(t *testing.T, env *apitest.Env, key, conversationID, lastEventID string) <-chan string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, env.Server.URL+"/v1/backend/conversations/"+conversationID+"/events", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	if lastEventID != "" {
+		req.Header.Set("Last-Event-ID", lastEventID)
+	}
+	res, err := env.Server.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("event stream: %d", res.StatusCode)
+	}
+	out := make(chan string, 100)
+	go func() {
+		defer res.Body.Close()
+		defer close(out)
+		sc := bufio.NewScanner(res.Body)
+		var ev strings.Builder
+		for sc.Scan() {
+			switch line := sc.Text(); {
+			case line == "" && ev.Len() > 0:
+				out <- ev.String()
+				ev.Reset()
+			case line != "" && !strings.HasPrefix(line, ":"):
+				ev.WriteString(line + "\n")
+			}
+		}
+	}()
+	return out
+}
+
+// sseField is the value of a field ("id", "event", "data") of an event.
+func sseField(ev, name string) string {
+	for line := range strings.SplitSeq(ev, "\n") {
+		if v, ok := strings.CutPrefix(line, name+": "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func TestRESTEventStreamResumesAfterLastEventID(t *testing.T) {
+	env := apitest.Start(t)
+	f := newFixture(t, env, "Acme")
+	appendMessages(t, env, f.key, f.conversationID, "one")
+	events := restEvents(t, env, f.key, f.conversationID, "")
+	waitSubscribed(t, env, 1)
+	appendMessages(t, env, f.key, f.conversationID, "two")
+	first := recv(t, events)
+	if sseField(first, "event") != "conversation.messages_appended" || !strings.Contains(sseField(first, "data"), `"content":"two"`) || strings.Contains(first, `"one"`) {
+		t.Fatalf("first live event: %q\n%s", first, env.Logs.String())
+	}
+
+	// What follows the first event, missed while disconnected, is
+	// replayed from the outbox, then the stream goes live.
+	appendMessages(t, env, f.key, f.conversationID, "three")
+	env.MustGraphQL(t, f.key, `mutation($id: ID!) { setConversationStatus(id: $id, status: completed) { id } }`, map[string]any{"id": f.conversationID})
+	resumed := restEvents(t, env, f.key, f.conversationID, sseField(first, "id"))
+	if ev := recv(t, resumed); sseField(ev, "event") != "conversation.messages_appended" || !strings.Contains(ev, `"content":"three"`) {
+		t.Fatalf("first replayed event: %q", ev)
+	}
+	if ev := recv(t, resumed); sseField(ev, "event") != "conversation.completed" || !strings.Contains(ev, `"status":"completed"`) {
+		t.Fatalf("second replayed event: %q", ev)
+	}
+	waitSubscribed(t, env, 2)
+	env.MustGraphQL(t, f.key, `mutation($id: ID!) { setConversationStatus(id: $id, status: archived) { id } }`, map[string]any{"id": f.conversationID})
+	if ev := recv(t, resumed); sseField(ev, "event") != "conversation.archived" {
+		t.Fatalf("live event after the replay: %q", ev)
+	}
+}
+
+func TestRESTEventStreamRefusals(t *testing.T) {
+	env := apitest.Start(t)
+	mine := newFixture(t, env, "Acme")
+	other := newFixture(t, env, "Globex")
+	for name, c := range map[string]struct {
+		key, id, last string
+		status        int
+		code          string
+	}{
+		"other organization": {other.key, mine.conversationID, "", 404, "not_found"},
+		"unknown":            {mine.key, "01a22b60-aa64-85da-9587-88298f8952c1", "", 404, "not_found"},
+		"bad id":             {mine.key, "nope", "", 400, "invalid_request"},
+		"bad Last-Event-ID":  {mine.key, mine.conversationID, "nope", 400, "invalid_request"},
+		"no key":             {"", mine.conversationID, "", 401, "unauthorized"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := http.Header{}
+			if c.last != "" {
+				h.Set("Last-Event-ID", c.last)
+			}
+			res := env.Send(t, http.MethodGet, c.key, "/v1/backend/conversations/"+c.id+"/events", nil, h)
+			if res.Status != c.status || !strings.Contains(string(res.Body), `"code":"`+c.code+`"`) {
+				t.Fatalf("got %s, want %d %s", res, c.status, c.code)
+			}
+		})
+	}
+	if n := env.Live.Count(); n != 0 {
+		t.Fatalf("%d streams left open by refused ones", n)
+	}
+}

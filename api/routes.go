@@ -32,7 +32,7 @@ func (h *Handler) routes(cfg Config) http.Handler {
 		},
 	}
 	gql := graph.NewHandler(cfg.Client, cfg.Logger, opts)
-	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger, opts), cfg.Logger)
+	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger, opts), cfg.Logger, rest.WithEvents(cfg.Live, cfg.Client))
 
 	authenticated := func(next http.Handler, write errorWriter) http.Handler {
 		next = ratelimit.Middleware(cfg.RateLimit, cfg.Metrics.RateLimited, write)(next)

@@ -24,7 +24,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
+	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/live"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/paging"
 )
@@ -37,19 +39,25 @@ type Handler struct {
 	exec   *executor.Executor
 	logger *slog.Logger
 	router *mux.Router
+	live   *live.Broker // nil: no event streams
+	client *ent.Client  // reads the outbox to replay events
 }
 
 // New returns the REST handler. exec must be an executor of Parley's GraphQL
 // schema (graph.NewExecutor), which gives each operation its own loaders;
 // requests must already carry a viewer in their context.
-func New(exec *executor.Executor, logger *slog.Logger) *Handler {
+func New(exec *executor.Executor, logger *slog.Logger, opts ...Option) *Handler {
 	h := &Handler{exec: exec, logger: logger}
+	for _, o := range opts {
+		o(h)
+	}
 	r := mux.NewRouter()
 	page := []string{"limit", "after", "before"}
 	r.Handle(Prefix+"/conversations", takes(h.listConversations, append(page, "status", "agent_id")...)).Methods(http.MethodGet)
 	r.Handle(Prefix+"/conversations/{id}", takes(h.getConversation)).Methods(http.MethodGet)
 	r.Handle(Prefix+"/conversations/{id}/transcript", takes(h.getTranscript)).Methods(http.MethodGet)
 	r.Handle(Prefix+"/conversations/{id}/messages", takes(h.listMessages, page...)).Methods(http.MethodGet)
+	r.Handle(Prefix+"/conversations/{id}/events", takes(h.streamConversationEvents)).Methods(http.MethodGet)
 	r.Handle(Prefix+"/agents", takes(h.listAgents, page...)).Methods(http.MethodGet)
 	r.Handle(Prefix+"/agents/{id}", takes(h.getAgent)).Methods(http.MethodGet)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -30,6 +30,9 @@ type Event struct {
 	// MessageCount is the conversation's message count after the change
 	// (messages_appended events only): a subscriber reads messages up to it.
 	MessageCount int `json:"mc,omitempty"`
+	// Appended is how many messages the change appended (messages_appended
+	// events only): positions MessageCount-Appended+1 to MessageCount.
+	Appended int `json:"n,omitempty"`
 }
 
 // Why a subscription ended, other than by its subscriber.

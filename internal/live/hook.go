@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
 
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/event"
@@ -66,18 +67,35 @@ func hook(dialectName string, b *Broker) ent.Hook {
 
 func fromRow(e *ent.Event) Event {
 	ev := Event{ID: e.ID, OrganizationID: e.OrganizationID, Livemode: e.Livemode, ConversationID: e.ConversationID, Type: e.Type, OccurredAt: e.OccurredAt}
-	if n, ok := e.Data["message_count"]; ok {
-		switch n := n.(type) {
-		case int:
-			ev.MessageCount = n
-		case float64:
-			ev.MessageCount = int(n)
-		case json.Number:
-			i, _ := n.Int64()
-			ev.MessageCount = int(i)
-		}
+	switch n := e.Data["message_count"].(type) { // an int as written, a float64 as read back
+	case int:
+		ev.MessageCount = n
+	case float64:
+		ev.MessageCount = int(n)
+	}
+	switch ids := e.Data["message_ids"].(type) {
+	case []string:
+		ev.Appended = len(ids)
+	case []any:
+		ev.Appended = len(ids)
 	}
 	return ev
+}
+
+// Replay returns the events of one conversation after the event after
+// (oldest first, at most limit), read with ctx's viewer: the conversation's
+// history a client missed while disconnected.
+func Replay(ctx context.Context, client *ent.Client, conversationID, after uuid.UUID, limit int) ([]Event, error) {
+	rows, err := client.Event.Query().Where(event.ConversationID(conversationID), event.IDGT(after)).
+		Order(ent.Asc(event.FieldID)).Limit(limit).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the events of conversation %s after %s: %w", conversationID, after, err)
+	}
+	evs := make([]Event, len(rows))
+	for i, r := range rows {
+		evs[i] = fromRow(r)
+	}
+	return evs, nil
 }
 
 // notify issues pg_notify in the change's transaction. It goes through an
