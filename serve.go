@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/api"
@@ -20,6 +21,7 @@ import (
 	"github.com/parleyhq/parley/internal/budget"
 	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/delivery"
+	"github.com/parleyhq/parley/internal/live"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/ratelimit"
 )
@@ -54,6 +56,10 @@ type serveConfig struct {
 	MaxStatements positiveInt
 	MaxRows       positiveInt
 	MaxReadBytes  positiveInt
+	// Live subscriptions: websocket origins besides the server's own, and
+	// open subscriptions per key.
+	AllowedOrigins   string
+	MaxSubscriptions positiveInt
 }
 
 // parseServeConfig reads the configuration: defaults, then the environment,
@@ -101,6 +107,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	limit(&cfg.MaxStatements, int(bl.Statements), "max-statements", "MAX_STATEMENTS", "most SQL statements one request may send")
 	limit(&cfg.MaxRows, int(bl.Rows), "max-rows", "MAX_ROWS", "most rows one request may read")
 	limit(&cfg.MaxReadBytes, int(bl.Bytes), "max-read-bytes", "MAX_READ_BYTES", "most bytes of text one request may read")
+
+	fs.StringVar(&cfg.AllowedOrigins, "allowed-origins", "", "comma-separated host patterns (app.example.com, *.example.com) whose pages may open GraphQL websockets, besides this server's own"+def("allowed-origins", "ALLOWED_ORIGINS"))
+	limit(&cfg.MaxSubscriptions, live.DefaultMaxPerKey, "max-subscriptions", "MAX_SUBSCRIPTIONS", "most open subscriptions per API key on one server")
 
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -240,7 +249,12 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.
 	}()
 
 	auth := apikey.New(db.Client, apikey.Options{Logger: logger})
+	liveCtx, stopLive := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLive()
+	broker, _ := live.Start(liveCtx, db.Client, db.Dialect, cfg.DatabaseURL, live.Options{MaxPerKey: int(cfg.MaxSubscriptions)}, logger)
 	handler := api.New(api.Config{
+		Live:            broker,
+		AllowedOrigins:  splitList(cfg.AllowedOrigins),
 		Auth:            auth,
 		Client:          db.Client,
 		Logger:          logger,
@@ -277,6 +291,9 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.
 		WriteTimeout: time.Duration(cfg.RequestTimeout) + writeMargin,
 		IdleTimeout:  120 * time.Second,
 	}
+	// Streams never finish by themselves: end them (websockets with 1001)
+	// as soon as shutdown begins.
+	srv.RegisterOnShutdown(handler.CloseStreams)
 	// Metrics and profiles may have listeners of their own, never reachable
 	// through the public port.
 	internal := []struct {
@@ -341,6 +358,17 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.
 	}
 	auth.Flush() // record the last uses of keys before the database closes
 	return nil
+}
+
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func metricsMux(m *observe.Metrics) *http.ServeMux {

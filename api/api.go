@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/budget"
+	"github.com/parleyhq/parley/internal/live"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/ratelimit"
 )
@@ -63,6 +65,15 @@ type Config struct {
 	// WebhookAllowPrivate admits endpoint URLs on internal networks
 	// (serve --webhook-allow-private; development and tests only).
 	WebhookAllowPrivate bool
+	// Live delivers committed changes to GraphQL subscriptions; nil
+	// refuses them.
+	Live *live.Broker
+	// AllowedOrigins are host patterns ("app.example.com",
+	// "*.example.com") whose pages may open websockets, besides the
+	// server's own.
+	AllowedOrigins []string
+	// PingInterval is how often streams are pinged (0: graph's default).
+	PingInterval time.Duration
 }
 
 // DefaultMaxBodyBytes bounds a request body: far above any GraphQL
@@ -81,6 +92,10 @@ type Handler struct {
 	handler  http.Handler
 	ready    func(context.Context) error
 	draining atomic.Bool
+
+	live      *live.Broker
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New returns the root HTTP handler.
@@ -94,7 +109,7 @@ func New(cfg Config) *Handler {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
-	h := &Handler{ready: cfg.Ready}
+	h := &Handler{ready: cfg.Ready, live: cfg.Live, closing: make(chan struct{})}
 	h.handler = observe.Middleware(cfg.Logger, cfg.Metrics)(withDeadline(cfg.RequestTimeout, h.routes(cfg)))
 	return h
 }
@@ -104,3 +119,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.
 // Drain turns readiness off, so load balancers stop sending new requests
 // while in-flight ones finish.
 func (h *Handler) Drain() { h.draining.Store(true) }
+
+// Live is the subscription broker the handler serves.
+func (h *Handler) Live() *live.Broker { return h.live }
+
+// CloseStreams closes every websocket with 1001, so clients reconnect to
+// another server and subscribe again, then ends the other streams (SSE),
+// each told why: the HTTP server's Shutdown neither closes hijacked
+// connections nor ends streams. Call it when shutdown begins
+// (http.Server.RegisterOnShutdown).
+func (h *Handler) CloseStreams() {
+	h.closeOnce.Do(func() {
+		close(h.closing) // first: an error message would end a graphql-ws subscription for good
+		if h.live != nil {
+			h.live.Close()
+		}
+	})
+}

@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/graph"
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/observe"
+	"github.com/parleyhq/parley/rest"
 )
 
 // errorWriter answers a request refused before it reaches an API, in that
@@ -52,12 +55,27 @@ func limitBody(max int64, write errorWriter) func(http.Handler) http.Handler {
 // loaders and SQL statements (pgx and modernc's SQLite both stop on it) all
 // run under it, so a request stops costing anything once nobody can use
 // its answer. A resolver stopped this way answers with the timeout code.
+//
+// Streams (websockets, Server-Sent Events) have none: they live until the
+// client leaves or the server shuts down, and each event they send is
+// read under a budget of its own.
 func withDeadline(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isStream(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// isStream reports a request that opens a stream: a GraphQL websocket or
+// SSE subscription, or a REST event stream (which curl asks for without
+// Accept: text/event-stream).
+func isStream(r *http.Request) bool {
+	return graph.IsStream(r) || r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, rest.Prefix+"/conversations/") && strings.HasSuffix(r.URL.Path, "/events")
 }
 
 // named names the route template in the access log and metrics.

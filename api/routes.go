@@ -26,9 +26,16 @@ func (h *Handler) routes(cfg Config) http.Handler {
 
 		Webhooks:            cfg.Webhooks,
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+		Live:                cfg.Live,
+		Streams: graph.StreamOptions{
+			Authenticate:   cfg.Auth.Authenticate,
+			AllowedOrigins: cfg.AllowedOrigins,
+			PingInterval:   cfg.PingInterval,
+			Shutdown:       h.closing,
+		},
 	}
 	gql := graph.NewHandler(cfg.Client, cfg.Logger, opts)
-	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger, opts), cfg.Logger)
+	restAPI := rest.New(graph.NewExecutor(cfg.Client, cfg.Logger, opts), cfg.Logger, rest.WithEvents(cfg.Live, cfg.Client))
 
 	authenticated := func(next http.Handler, write errorWriter) http.Handler {
 		next = ratelimit.Middleware(cfg.RateLimit, cfg.Metrics.RateLimited, write)(next)
@@ -37,7 +44,16 @@ func (h *Handler) routes(cfg Config) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", named("/graphql", authenticated(gql, writeGraphQLError)))
+	graphqlAPI := authenticated(gql, writeGraphQLError)
+	mux.Handle("/graphql", named("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A browser's WebSocket cannot send headers: a websocket's key
+		// comes in its connection_init, checked by the transport.
+		if graph.IsWebsocket(r) {
+			gql.ServeHTTP(w, r)
+			return
+		}
+		graphqlAPI.ServeHTTP(w, r)
+	})))
 	mux.Handle(rest.Prefix+"/", restAPI.NameRoutes(authenticated(restAPI, rest.WriteError)))
 	mux.Handle(rest.Prefix+"/openapi.json", named(rest.Prefix+"/openapi.json", http.HandlerFunc(rest.OpenAPI)))
 	mux.Handle("GET /{$}", named("/", playground.Page("/graphql")))

@@ -38,7 +38,7 @@ func parsed(t testing.TB, query string) *ast.QueryDocument {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if errs := validator.ValidateWithRules(schema(nil, Options{}).Schema(), doc, nil); len(errs) > 0 {
+	if errs := validator.ValidateWithRules(schema(nil).Schema(), doc, nil); len(errs) > 0 {
 		t.Fatal(errs[0])
 	}
 	return doc

@@ -16,7 +16,7 @@ import (
 // count as one field, and the complexity limit would not see it. (A
 // connection's edges are priced by the field that returns the connection.)
 func TestEveryListHasAPrice(t *testing.T) {
-	s := schema(nil, Options{}).Schema()
+	s := schema(nil).Schema()
 	prices := reflect.ValueOf(complexity())
 	for _, def := range s.Types {
 		if def.BuiltIn || def.Kind != ast.Object || strings.HasSuffix(def.Name, "Connection") {
@@ -49,7 +49,7 @@ func TestEveryConnectionHasCursorRules(t *testing.T) {
 	for _, n := range paging.Nodes() {
 		known[n] = true
 	}
-	for _, def := range schema(nil, Options{}).Schema().Types {
+	for _, def := range schema(nil).Schema().Types {
 		if node, ok := strings.CutSuffix(def.Name, "Connection"); ok && !def.BuiltIn {
 			if !known[node] {
 				t.Errorf("%s: internal/paging knows no order fields for %s", def.Name, node)

@@ -21,6 +21,7 @@ import (
 	"github.com/parleyhq/parley/graph/generated"
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/budget"
+	"github.com/parleyhq/parley/internal/live"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/tenant"
 )
@@ -50,6 +51,10 @@ type Options struct {
 	// WebhookAllowPrivate admits endpoint URLs on internal networks
 	// (development and tests).
 	WebhookAllowPrivate bool
+	// Live delivers committed changes to subscriptions; nil refuses them.
+	Live *live.Broker
+	// Streams configure the websocket and SSE transports.
+	Streams StreamOptions
 }
 
 func (o Options) queryCacheBytes() int64 { return orDefault(o.QueryCacheBytes, DefaultQueryCacheBytes) }
@@ -68,9 +73,11 @@ func orDefault(v, def int64) int64 {
 // viewer in their context (the API key middleware puts it there). An
 // operation that runs out of time is answered 504.
 func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Handler {
-	es := schema(client, opts)
+	es := schemaWith(client, logger, opts)
 	srv := handler.New(es)
+	srv.AddTransport(newWSTransport(opts.Streams))
 	srv.AddTransport(transport.Options{})
+	srv.AddTransport(sseTransport{ping: opts.Streams.PingInterval}) // before POST, which would take it too
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
 	srv.AddTransport(unsupported{}) // last: takes what the others refuse
@@ -92,14 +99,24 @@ func NewHandler(client *ent.Client, logger *slog.Logger, opts Options) http.Hand
 // HTTP handler, for running fixed operations in process (the REST API
 // does).
 func NewExecutor(client *ent.Client, logger *slog.Logger, opts Options) *executor.Executor {
-	es := schema(client, opts)
+	es := schemaWith(client, logger, opts)
 	exec := executor.New(es)
 	configure(exec, es, client, logger, opts)
 	return exec
 }
 
-func schema(client *ent.Client, opts Options) graphql.ExecutableSchema {
-	r := &Resolver{client: client, webhooks: opts.Webhooks, webhookAllowPrivate: opts.WebhookAllowPrivate}
+func schema(client *ent.Client) graphql.ExecutableSchema {
+	return schemaWith(client, slog.Default(), Options{})
+}
+
+func schemaWith(client *ent.Client, logger *slog.Logger, opts Options) graphql.ExecutableSchema {
+	if opts.Budget == (budget.Limits{}) {
+		opts.Budget = budget.DefaultLimits
+	}
+	r := &Resolver{
+		client: client, live: opts.Live, budget: opts.Budget, present: presentError(logger),
+		webhooks: opts.Webhooks, webhookAllowPrivate: opts.WebhookAllowPrivate,
+	}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()})
 }
 

@@ -12,7 +12,10 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/parleyhq/parley/internal/apperr"
 )
 
 // postTransport is gqlgen's POST transport (transport.POST, whose Supports
@@ -59,6 +62,13 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		}
 		w.WriteHeader(status)
 		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
+		return
+	}
+	if rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
+		// One response would wait for the first event until the deadline.
+		w.WriteHeader(http.StatusBadRequest)
+		err := apperr.Invalidf("a subscription needs a stream: a websocket (graphql-transport-ws) or Server-Sent Events (Accept: text/event-stream)")
+		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), gqlerror.List{{Message: err.Message, Err: err}}))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)

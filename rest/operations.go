@@ -154,3 +154,13 @@ const listWebhookDeliveries = `query RestListWebhookDeliveries($id: ID!, $first:
     }
   }
 }`
+
+// eventMessages reads up to 100 messages of an append, by position.
+const eventMessages = `query RestEventMessages($id: ID!, $from: Int!, $to: Int!) {
+  object: conversation(id: $id) {
+    page: messages(first: 100, where: {positionGT: $from, positionLTE: $to}, orderBy: {field: POSITION, direction: ASC}) {
+      edges { node {` + messageFields + `
+      } }
+    }
+  }
+}`

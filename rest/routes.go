@@ -27,7 +27,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
+	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/live"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/paging"
 )
@@ -40,13 +42,18 @@ type Handler struct {
 	exec   *executor.Executor
 	logger *slog.Logger
 	router *mux.Router
+	live   *live.Broker // nil: no event streams
+	client *ent.Client  // reads the outbox to replay events
 }
 
 // New returns the REST handler. exec must be an executor of Parley's GraphQL
 // schema (graph.NewExecutor), which gives each operation its own loaders;
 // requests must already carry a viewer in their context.
-func New(exec *executor.Executor, logger *slog.Logger) *Handler {
+func New(exec *executor.Executor, logger *slog.Logger, opts ...Option) *Handler {
 	h := &Handler{exec: exec, logger: logger}
+	for _, o := range opts {
+		o(h)
+	}
 	r := mux.NewRouter()
 	page := []string{"limit", "after", "before"}
 	allowed := map[*mux.Route]string{}
@@ -58,6 +65,7 @@ func New(exec *executor.Executor, logger *slog.Logger) *Handler {
 	route("/conversations/{id}", takes(h.getConversation), http.MethodGet)
 	route("/conversations/{id}/transcript", takes(h.getTranscript), http.MethodGet)
 	route("/conversations/{id}/messages", takes(h.listMessages, page...), http.MethodGet)
+	route("/conversations/{id}/events", takes(h.streamConversationEvents), http.MethodGet)
 	route("/agents", takes(h.listAgents, page...), http.MethodGet)
 	route("/agents/{id}", takes(h.getAgent), http.MethodGet)
 	route("/webhooks", takes(h.listWebhookEndpoints), http.MethodGet)

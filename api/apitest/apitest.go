@@ -3,15 +3,18 @@
 package apitest
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/api"
 	"github.com/parleyhq/parley/graph/loader"
 	"github.com/parleyhq/parley/internal/apikey"
+	"github.com/parleyhq/parley/internal/live"
 	"github.com/parleyhq/parley/internal/observe"
 	"github.com/parleyhq/parley/internal/testenv"
 )
@@ -26,6 +29,10 @@ type Env struct {
 	Auth *apikey.Authenticator
 	// Logs receives the server's log lines.
 	Logs *testenv.SyncBuffer
+	// Live is the server's subscription broker; Listener, on PostgreSQL,
+	// its notification listener (wait for Ready before relying on it).
+	Live     *live.Broker
+	Listener *live.Listener
 }
 
 // Start returns a running server over a fresh database.
@@ -47,7 +54,11 @@ func StartOn(t testing.TB, db *testenv.Env, configure func(*api.Config)) *Env {
 	env := &Env{Env: db, Logs: &testenv.SyncBuffer{}}
 	logger := slog.New(observe.LogHandler{Handler: slog.NewJSONHandler(env.Logs, nil)})
 	env.Auth = apikey.New(env.Client, apikey.Options{Logger: logger})
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	env.Live, env.Listener = live.Start(ctx, env.Client, env.DB.Dialect, env.URL, live.Options{}, logger)
 	cfg := api.Config{
+		Live:          env.Live,
 		Auth:          env.Auth,
 		Client:        env.Client,
 		Logger:        logger,
@@ -62,6 +73,14 @@ func StartOn(t testing.TB, db *testenv.Env, configure func(*api.Config)) *Env {
 	env.Handler = api.New(cfg)
 	env.Server = httptest.NewServer(env.Handler)
 	t.Cleanup(env.Server.Close)
+	t.Cleanup(env.Handler.CloseStreams) // before Close, which waits for streams
+	if env.Listener != nil {
+		select {
+		case <-env.Listener.Ready():
+		case <-time.After(30 * time.Second):
+			t.Fatal("the live listener did not start listening")
+		}
+	}
 	return env
 }
 

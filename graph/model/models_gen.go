@@ -29,6 +29,18 @@ type AppendMessagesPayload struct {
 	Messages []*ent.Message `json:"messages"`
 }
 
+// A conversation that was created or changed status, as `conversationEvents` delivers it.
+type ConversationEvent struct {
+	// The event's ID: unique and time-ordered.
+	ID uuid.UUID `json:"id"`
+	// What happened: `conversation.created`, `conversation.started`, `conversation.completed`, `conversation.abandoned` or `conversation.archived`.
+	Type string `json:"type"`
+	// When the change committed.
+	OccurredAt time.Time `json:"occurredAt"`
+	// The conversation as it is when the event is delivered.
+	Conversation *ent.Conversation `json:"conversation"`
+}
+
 // Aggregates of conversations, in groups.
 type ConversationStats struct {
 	GroupBy *ConversationStatsGroupBy `json:"groupBy,omitempty"`
@@ -105,6 +117,9 @@ type MessageStats struct {
 	System    int `json:"system"`
 	Voice     int `json:"voice"`
 	Text      int `json:"text"`
+}
+
+type Subscription struct {
 }
 
 type UpdateWebhookEndpointInput struct {

@@ -34,12 +34,13 @@ import (
 
 // Env is a migrated database for one test.
 type Env struct {
-	// URL is the database's URL, for a second process to open (Reopen).
-	URL     string
 	DB      *database.DB
 	Client  *ent.Client
 	Queries *Counter
 	Metrics *observe.Metrics
+	// URL is the database's URL (postgres:// with the test's schema as
+	// search_path, or sqlite://), for a second connection to it.
+	URL string
 }
 
 // DatabaseURL returns a migrated, empty database for t.

@@ -1,0 +1,255 @@
+package api_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/api"
+	"github.com/parleyhq/parley/api/apitest"
+	"github.com/parleyhq/parley/internal/live"
+	"github.com/parleyhq/parley/internal/testenv"
+)
+
+func TestConversationEventsFiltersByAgentAndStatus(t *testing.T) {
+	env := apitest.Start(t)
+	f := newFixture(t, env, "Acme")
+	agentB := env.MustGraphQL(t, f.key, `mutation { createAgent(input: {name: "B"}) { id } }`, nil)["createAgent"].(map[string]any)["id"].(string)
+	other := newFixture(t, env, "Globex") // never seen by Acme's key
+	c := connect(t, env, f.key)
+	c.subscribe("all", `subscription { conversationEvents { type conversation { id status } } }`, nil)
+	c.subscribe("b", `subscription($a: ID!) { conversationEvents(where: {agentID: $a, statusIn: [completed]}) { type conversation { id } } }`, map[string]any{"a": agentB})
+	waitSubscribed(t, env, 2)
+
+	appendMessages(t, env, other.key, other.conversationID, "elsewhere")
+	onB := startConversation(t, env, f.key, agentB)
+	appendMessages(t, env, f.key, onB, "hi") // starts it; messages are not conversationEvents
+	env.MustGraphQL(t, f.key, `mutation($id: ID!) { setConversationStatus(id: $id, status: completed) { id } }`, map[string]any{"id": onB})
+
+	for _, want := range []string{"conversation.created", "conversation.started", "conversation.completed"} {
+		got := c.next("all")["conversationEvents"].(map[string]any)
+		if got["type"] != want || got["conversation"].(map[string]any)["id"] != onB {
+			t.Fatalf("all: got %v, want %s of %s", got, want, onB)
+		}
+	}
+	got := c.next("b")["conversationEvents"].(map[string]any)
+	if got["type"] != "conversation.completed" || got["conversation"].(map[string]any)["id"] != onB {
+		t.Fatalf("filtered: got %v", got)
+	}
+}
+
+func TestSubscriptionsPerKeyAreCapped(t *testing.T) {
+	db := testenv.Open(t)
+	env := apitest.StartOn(t, db, func(c *api.Config) {
+		c.Live, _ = live.Start(context.Background(), db.Client, db.DB.Dialect, db.URL, live.Options{MaxPerKey: 2}, c.Logger)
+	})
+	env.Live = env.Handler.Live()
+	f := newFixture(t, env, "Acme")
+	c := connect(t, env, f.key)
+	for _, id := range []string{"1", "2"} {
+		c.subscribe(id, messageAddedQuery, map[string]any{"id": f.conversationID})
+	}
+	waitSubscribed(t, env, 2)
+	c.subscribe("3", messageAddedQuery, map[string]any{"id": f.conversationID})
+	m := c.read()
+	if m.Type != "next" || m.ID != "3" || !strings.Contains(string(m.Payload), `"code":"rate_limited"`) || !strings.Contains(string(m.Payload), "2 open subscriptions") {
+		t.Fatalf("got %s %s %s, want subscription 3 refused", m.ID, m.Type, m.Payload)
+	}
+}
+
+// sse posts a subscription with Accept: text/event-stream and returns the
+// events as they come.
+func sse(t *testing.T, env *apitest.Env, key, query string, vars map[string]any) <-chan string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.Server.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := env.Server.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("SSE answer: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	out := make(chan string, 100)
+	go func() {
+		defer res.Body.Close()
+		defer close(out)
+		sc := bufio.NewScanner(res.Body)
+		var ev strings.Builder
+		for sc.Scan() {
+			line := sc.Text()
+			if line == "" {
+				if ev.Len() > 0 {
+					out <- ev.String()
+					ev.Reset()
+				}
+				continue
+			}
+			if !strings.HasPrefix(line, ":") {
+				ev.WriteString(line + "\n")
+			}
+		}
+	}()
+	return out
+}
+
+func recv(t *testing.T, events <-chan string) string {
+	t.Helper()
+	select {
+	case ev, ok := <-events:
+		if !ok {
+			t.Fatal("the stream ended")
+		}
+		return ev
+	case <-time.After(60 * time.Second):
+		t.Fatal("no event")
+	}
+	return ""
+}
+
+func TestSubscriptionOverServerSentEvents(t *testing.T) {
+	env := apitest.Start(t)
+	f := newFixture(t, env, "Acme")
+	events := sse(t, env, f.key, messageAddedQuery, map[string]any{"id": f.conversationID})
+	waitSubscribed(t, env, 1)
+	appendMessages(t, env, f.key, f.conversationID, "one", "two")
+	for _, want := range []string{"one", "two"} {
+		if ev := recv(t, events); !strings.HasPrefix(ev, "event: next\ndata: ") || !strings.Contains(ev, `"content":"`+want+`"`) {
+			t.Fatalf("got %q, want next with %s", ev, want)
+		}
+	}
+	// Shutdown ends the stream with its reason, then complete.
+	env.Handler.CloseStreams()
+	if ev := recv(t, events); !strings.Contains(ev, "shutting down") || !strings.Contains(ev, `"code":"unavailable"`) {
+		t.Fatalf("got %q, want the shutdown error", ev)
+	}
+	if ev := recv(t, events); ev != "event: complete\ndata:\n" {
+		t.Fatalf("got %q, want complete", ev)
+	}
+}
+
+func TestServerSentEventsNeedAKey(t *testing.T) {
+	env := apitest.Start(t)
+	res := env.Send(t, http.MethodPost, "", "/graphql", strings.NewReader(`{"query":"subscription { conversationEvents { id } }"}`),
+		http.Header{"Content-Type": {"application/json"}, "Accept": {"text/event-stream"}})
+	if res.Status != http.StatusUnauthorized {
+		t.Fatalf("got %s, want 401", res)
+	}
+}
+
+// restEvents opens the REST event stream of a conversation.
+func restEvents(t *testing.T, env *apitest.Env, key, conversationID, lastEventID string) <-chan string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, env.Server.URL+"/v1/backend/conversations/"+conversationID+"/events", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	if lastEventID != "" {
+		req.Header.Set("Last-Event-ID", lastEventID)
+	}
+	res, err := env.Server.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("event stream: %d", res.StatusCode)
+	}
+	out := make(chan string, 100)
+	go func() {
+		defer res.Body.Close()
+		defer close(out)
+		sc := bufio.NewScanner(res.Body)
+		var ev strings.Builder
+		for sc.Scan() {
+			switch line := sc.Text(); {
+			case line == "" && ev.Len() > 0:
+				out <- ev.String()
+				ev.Reset()
+			case line != "" && !strings.HasPrefix(line, ":"):
+				ev.WriteString(line + "\n")
+			}
+		}
+	}()
+	return out
+}
+
+// sseField is the value of a field ("id", "event", "data") of an event.
+func sseField(ev, name string) string {
+	for line := range strings.SplitSeq(ev, "\n") {
+		if v, ok := strings.CutPrefix(line, name+": "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func TestRESTEventStreamResumesAfterLastEventID(t *testing.T) {
+	env := apitest.Start(t)
+	f := newFixture(t, env, "Acme")
+	appendMessages(t, env, f.key, f.conversationID, "one")
+	events := restEvents(t, env, f.key, f.conversationID, "")
+	waitSubscribed(t, env, 1)
+	appendMessages(t, env, f.key, f.conversationID, "two")
+	first := recv(t, events)
+	if sseField(first, "event") != "conversation.messages_appended" || !strings.Contains(sseField(first, "data"), `"content":"two"`) || strings.Contains(first, `"one"`) {
+		t.Fatalf("first live event: %q\n%s", first, env.Logs.String())
+	}
+
+	// What follows the first event, missed while disconnected, is
+	// replayed from the outbox, then the stream goes live.
+	appendMessages(t, env, f.key, f.conversationID, "three")
+	env.MustGraphQL(t, f.key, `mutation($id: ID!) { setConversationStatus(id: $id, status: completed) { id } }`, map[string]any{"id": f.conversationID})
+	resumed := restEvents(t, env, f.key, f.conversationID, sseField(first, "id"))
+	if ev := recv(t, resumed); sseField(ev, "event") != "conversation.messages_appended" || !strings.Contains(ev, `"content":"three"`) {
+		t.Fatalf("first replayed event: %q", ev)
+	}
+	if ev := recv(t, resumed); sseField(ev, "event") != "conversation.completed" || !strings.Contains(ev, `"status":"completed"`) {
+		t.Fatalf("second replayed event: %q", ev)
+	}
+	waitSubscribed(t, env, 2)
+	env.MustGraphQL(t, f.key, `mutation($id: ID!) { setConversationStatus(id: $id, status: archived) { id } }`, map[string]any{"id": f.conversationID})
+	if ev := recv(t, resumed); sseField(ev, "event") != "conversation.archived" {
+		t.Fatalf("live event after the replay: %q", ev)
+	}
+}
+
+func TestRESTEventStreamRefusals(t *testing.T) {
+	env := apitest.Start(t)
+	mine := newFixture(t, env, "Acme")
+	other := newFixture(t, env, "Globex")
+	for name, c := range map[string]struct {
+		key, id, last string
+		status        int
+		code          string
+	}{
+		"other organization": {other.key, mine.conversationID, "", 404, "not_found"},
+		"unknown":            {mine.key, "01a22b60-aa64-85da-9587-88298f8952c1", "", 404, "not_found"},
+		"bad id":             {mine.key, "nope", "", 400, "invalid_request"},
+		"bad Last-Event-ID":  {mine.key, mine.conversationID, "nope", 400, "invalid_request"},
+		"no key":             {"", mine.conversationID, "", 401, "unauthorized"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := http.Header{}
+			if c.last != "" {
+				h.Set("Last-Event-ID", c.last)
+			}
+			res := env.Send(t, http.MethodGet, c.key, "/v1/backend/conversations/"+c.id+"/events", nil, h)
+			if res.Status != c.status || !strings.Contains(string(res.Body), `"code":"`+c.code+`"`) {
+				t.Fatalf("got %s, want %d %s", res, c.status, c.code)
+			}
+		})
+	}
+	if n := env.Live.Count(); n != 0 {
+		t.Fatalf("%d streams left open by refused ones", n)
+	}
+}
