@@ -105,6 +105,29 @@ try {
   console.log(`   ${messages} messages`);
   await shot('3-transcript');
 
+  step('an open transcript follows its conversation live');
+  await page.selectOption('#f-status', 'in_progress');
+  await page.waitForFunction(() => [...document.querySelectorAll('#rows tr td.status')].length > 0
+    && [...document.querySelectorAll('#rows tr td.status')].every((td) => td.textContent === 'in progress'));
+  const running = page.locator('#rows tr').first();
+  const runningID = await running.getAttribute('data-id');
+  await running.click();
+  await page.waitForFunction((id) => document.getElementById('transcript').dataset.loaded === id, runningID);
+  const said = `Live from CI ${Date.now()}`;
+  const appended = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      query: 'mutation($c: ID!, $t: String!) { appendMessages(conversationID: $c, messages: [{role: user, content: $t, modality: text}]) { messages { id } } }',
+      variables: { c: runningID, t: said },
+    }),
+  }).then((r) => r.json());
+  if (appended.errors) throw new Error(`appendMessages: ${JSON.stringify(appended.errors)}`);
+  await page.waitForFunction((t) => [...document.querySelectorAll('#messages li.msg .content')].some((el) => el.textContent === t), said);
+  const last = await page.locator('#messages li.msg .content').last().textContent();
+  if (last !== said) problems.push(`the live message is not last: ${last}`);
+  await shot('3b-live-transcript');
+
   step('a filter narrows the charts and the list');
   await page.selectOption('#f-status', 'completed');
   await page.waitForFunction(() => [...document.querySelectorAll('#rows tr td.status')].length > 0

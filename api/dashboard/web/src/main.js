@@ -16,7 +16,7 @@ const COLORS = {
 
 const $ = (id) => document.getElementById(id);
 const endpoint = document.body.dataset.endpoint;
-const state = { charts: {}, after: null, hasNext: false, loading: false, generation: 0, agents: new Map() };
+const state = { charts: {}, after: null, hasNext: false, loading: false, generation: 0, agents: new Map(), live: null };
 
 class APIError extends Error {}
 
@@ -233,6 +233,72 @@ const TRANSCRIPT = `query Transcript($id: ID!) {
   conversation(id: $id) { id status startedAt completedAt transcript { id role content modality createdAt } }
 }`;
 
+const MESSAGE_ADDED = `subscription Live($id: ID!) {
+  messageAdded(conversationID: $id) { id role content modality createdAt }
+}`;
+
+// subscribe runs a GraphQL subscription over Server-Sent Events (the
+// graphql-sse "distinct connections" mode Parley serves at /graphql) and
+// calls onData with each event's data until signal aborts or the server
+// completes the stream. It resolves once the stream is open.
+async function subscribe(query, variables, onData, onError, signal) {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'text/event-stream',
+      Authorization: `Bearer ${sessionStorage.getItem(KEY)}`,
+    },
+    body: JSON.stringify({ query, variables }),
+    signal,
+  });
+  if (!res.ok || !res.body) throw new APIError(`the live stream answered ${res.status}`);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  (async () => {
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let event = '';
+          let data = '';
+          for (const line of frame.split('\n')) {
+            if (line.startsWith('event:')) event = line.slice(6).trim();
+            else if (line.startsWith('data:')) data += line.slice(5).trim();
+          }
+          if (event !== 'next' || !data) continue;
+          const body = JSON.parse(data);
+          if (body.errors && body.errors.length) onError(new APIError(body.errors.map((x) => x.message).join('; ')));
+          else onData(body.data);
+        }
+      }
+    } catch (err) {
+      if (!signal.aborted) onError(err);
+    }
+  })();
+}
+
+function messageItem(m) {
+  const li = document.createElement('li');
+  li.className = `msg msg-${m.role}`;
+  li.dataset.id = m.id;
+  const meta = document.createElement('div');
+  meta.className = 'meta';
+  meta.textContent = `${m.role} · ${m.modality} · ${new Date(m.createdAt).toLocaleTimeString()}`;
+  const body = document.createElement('div');
+  body.className = 'content';
+  body.textContent = m.content;
+  li.append(meta, body);
+  return li;
+}
+
+// The open transcript follows the conversation live: new messages are
+// appended as they commit, whichever server they were written through.
 async function openTranscript(c, tr) {
   for (const el of document.querySelectorAll('#rows tr.selected')) el.classList.remove('selected');
   tr.classList.add('selected');
@@ -242,31 +308,48 @@ async function openTranscript(c, tr) {
   const list = $('messages');
   list.replaceChildren();
   panel.hidden = false;
+  panel.dataset.live = '';
   showError('transcript-error', null);
+  if (state.live) state.live.abort();
+  const live = new AbortController();
+  state.live = live;
+  const shown = new Set();
+  const add = (m) => {
+    if (shown.has(m.id)) return;
+    shown.add(m.id);
+    const empty = list.querySelector('li.empty');
+    if (empty) empty.remove();
+    list.append(messageItem(m));
+  };
+  // Subscribe first, then read the transcript: a message committed in
+  // between arrives on the stream, and shows once, after the older ones.
+  let early = [];
+  const arrived = (d) => {
+    if (early) {
+      early.push(d.messageAdded);
+      return;
+    }
+    add(d.messageAdded);
+    panel.scrollTop = panel.scrollHeight; // follow the conversation
+  };
   try {
+    await subscribe(MESSAGE_ADDED, { id: c.id }, arrived,
+      (err) => showError('transcript-error', err), live.signal);
+    panel.dataset.live = c.id;
     const data = await gql(TRANSCRIPT, { id: c.id });
     const msgs = data.conversation.transcript;
-    if (!msgs.length) {
+    if (!msgs.length && !shown.size) {
       const li = document.createElement('li');
       li.className = 'empty';
       li.textContent = 'No messages yet.';
       list.append(li);
     }
-    for (const m of msgs) {
-      const li = document.createElement('li');
-      li.className = `msg msg-${m.role}`;
-      const meta = document.createElement('div');
-      meta.className = 'meta';
-      meta.textContent = `${m.role} · ${m.modality} · ${new Date(m.createdAt).toLocaleTimeString()}`;
-      const body = document.createElement('div');
-      body.className = 'content';
-      body.textContent = m.content;
-      li.append(meta, body);
-      list.append(li);
-    }
+    for (const m of msgs) add(m);
+    for (const m of early) add(m);
+    early = null;
     panel.dataset.loaded = c.id;
   } catch (err) {
-    showError('transcript-error', err);
+    if (!live.signal.aborted) showError('transcript-error', err);
   }
 }
 
@@ -317,7 +400,10 @@ function init() {
     window.location.reload();
   });
   for (const id of ['f-days', 'f-agent', 'f-status']) $(id).addEventListener('change', refresh);
-  $('transcript-close').addEventListener('click', () => { $('transcript').hidden = true; });
+  $('transcript-close').addEventListener('click', () => {
+    $('transcript').hidden = true;
+    if (state.live) state.live.abort();
+  });
   new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) loadPage(false);
   }, { root: $('list-scroll') }).observe($('list-end'));
