@@ -242,7 +242,11 @@ func (g *generator) batch(ctx context.Context, client *ent.Client, offset, n int
 			b.SetStartedAt(at)
 		}
 		finished := status == conversation.StatusCompleted || status == conversation.StatusArchived
+		// The message counters internal/conversations keeps with each
+		// append, which conversationStats sums.
+		roles := map[message.Role]int{}
 		for k, l := range g.transcript(interviews[agent.Name], count, finished) {
+			roles[l.role]++
 			msgs = append(msgs, tx.Message.Create().
 				SetOrganizationID(g.org).SetLivemode(false).
 				SetConversationID(id).SetPosition(k+1).
@@ -254,6 +258,12 @@ func (g *generator) batch(ctx context.Context, client *ent.Client, offset, n int
 				at = at.Add(time.Duration(2+g.rng.IntN(40)) * time.Second)
 			}
 		}
+		voice := 0
+		if modality == message.ModalityVoice {
+			voice = roles[message.RoleUser] + roles[message.RoleAssistant] + roles[message.RoleSystem]
+		}
+		b.SetUserMessages(roles[message.RoleUser]).SetAssistantMessages(roles[message.RoleAssistant]).
+			SetSystemMessages(roles[message.RoleSystem]).SetVoiceMessages(voice)
 		if status == conversation.StatusCompleted || status == conversation.StatusAbandoned || (status == conversation.StatusArchived && count > 0) {
 			b.SetCompletedAt(at.Add(time.Minute))
 		}
