@@ -340,7 +340,8 @@ func percentile(v, rn, n string, p float64) string {
 // counted is true for a conversation whose message counters are kept (see
 // internal/conversations/counters.go); they are set together, but a row
 // written around that package may have any of them NULL.
-const counted = `("user_messages" IS NOT NULL AND "assistant_messages" IS NOT NULL AND "system_messages" IS NOT NULL AND "voice_messages" IS NOT NULL)`
+// (The sum is NULL when any of them is.)
+const counted = `("user_messages" + "assistant_messages" + "system_messages" + "voice_messages") IS NOT NULL`
 
 // counterColumns are the inner query's message counters, NULL for every
 // conversation that is not counted.
@@ -376,16 +377,15 @@ func (q *statsQuery) conversationAggregate(dialectName *string, withMessages boo
 				innerCols = append(innerCols, sql.Raw(`CASE WHEN `+counted+` THEN "`+c+`" END AS "`+c+`"`))
 				passed += `, "` + c + `"`
 			}
-			innerCols = append(innerCols, sql.Raw(`CASE WHEN `+counted+` THEN 0 ELSE 1 END AS "uncounted"`))
-			passed += `, "uncounted"`
 			// COALESCE: sum is NULL over no rows, and the row's fields are
-			// integers.
+			// integers. The uncounted rows are those whose counters the
+			// inner query made NULL.
 			cols = append(cols,
 				`COALESCE(sum("user_messages"), 0) AS "m_user"`,
 				`COALESCE(sum("assistant_messages"), 0) AS "m_assistant"`,
 				`COALESCE(sum("system_messages"), 0) AS "m_system"`,
 				`COALESCE(sum("voice_messages"), 0) AS "m_voice"`,
-				`COALESCE(sum("uncounted"), 0) AS "m_uncounted"`)
+				`count(*) - count("user_messages") AS "m_uncounted"`)
 		} else {
 			cols = append(cols, `0 AS "m_user"`, `0 AS "m_assistant"`, `0 AS "m_system"`, `0 AS "m_voice"`, `0 AS "m_uncounted"`)
 		}
