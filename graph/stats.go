@@ -315,7 +315,11 @@ type messageRow struct {
 // durationExpr is a completed conversation's duration in milliseconds.
 func durationExpr(d string) string {
 	if d == dialect.Postgres {
-		return `CASE WHEN "status" = 'completed' THEN EXTRACT(EPOCH FROM "completed_at" - "started_at") * 1000 END`
+		// date_part, not EXTRACT: EXTRACT gives numeric, whose arithmetic,
+		// average and cast for percentile_cont cost a third of the
+		// statement at 100,000 rows; a double keeps any real duration to
+		// far below a microsecond.
+		return `CASE WHEN "status" = 'completed' THEN date_part('epoch', "completed_at" - "started_at") * 1000 END`
 	}
 	return `CASE WHEN "status" = 'completed' THEN (unixepoch("completed_at", 'subsec') - unixepoch("started_at", 'subsec')) * 1000 END`
 }
