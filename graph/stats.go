@@ -342,9 +342,9 @@ func percentile(v, rn, n string, p float64) string {
 }
 
 // counted is true for a conversation whose message counters are kept (see
-// internal/conversations/counters.go); they are set together, but a row
-// written around that package may have any of them NULL.
-// (The sum is NULL when any of them is.)
+// internal/conversations/counters.go): their sum is NULL when any of them
+// is. They are set together, but a row written around that package may
+// have any of them NULL.
 const counted = `("user_messages" + "assistant_messages" + "system_messages" + "voice_messages") IS NOT NULL`
 
 // counterColumns are the inner query's message counters, NULL for every
@@ -424,8 +424,9 @@ func (q *statsQuery) conversationAggregate(dialectName *string, withMessages boo
 // messageAggregate is conversationAggregate for message counts: the
 // matching conversations' keys joined to their messages, grouped by key,
 // role and modality. It is sent only for conversations without message
-// counters, which the caller's predicates select. The messages carry the viewer's tenant filter too,
-// although a message can only belong to a conversation of its own tenant.
+// counters, which the caller's predicates select. The messages carry the
+// viewer's tenant filter too, although a message can only belong to a
+// conversation of its own tenant.
 func (q *statsQuery) messageAggregate(v viewer.Viewer) ent.AggregateFunc {
 	return func(s *sql.Selector) string {
 		d := s.Dialect()
