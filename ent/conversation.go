@@ -46,6 +46,14 @@ type Conversation struct {
 	TurnCount int `json:"turn_count,omitempty"`
 	// Number of messages; the next message takes position message_count+1.
 	MessageCount int `json:"message_count,omitempty"`
+	// UserMessages holds the value of the "user_messages" field.
+	UserMessages *int `json:"user_messages,omitempty"`
+	// AssistantMessages holds the value of the "assistant_messages" field.
+	AssistantMessages *int `json:"assistant_messages,omitempty"`
+	// SystemMessages holds the value of the "system_messages" field.
+	SystemMessages *int `json:"system_messages,omitempty"`
+	// VoiceMessages holds the value of the "voice_messages" field.
+	VoiceMessages *int `json:"voice_messages,omitempty"`
 	// SessionProperties holds the value of the "session_properties" field.
 	SessionProperties map[string]interface{} `json:"session_properties,omitempty"`
 	// PathTaken holds the value of the "path_taken" field.
@@ -128,7 +136,7 @@ func (*Conversation) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case conversation.FieldLivemode:
 			values[i] = new(sql.NullBool)
-		case conversation.FieldTurnCount, conversation.FieldMessageCount:
+		case conversation.FieldTurnCount, conversation.FieldMessageCount, conversation.FieldUserMessages, conversation.FieldAssistantMessages, conversation.FieldSystemMessages, conversation.FieldVoiceMessages:
 			values[i] = new(sql.NullInt64)
 		case conversation.FieldConnectionCode, conversation.FieldStatus:
 			values[i] = new(sql.NullString)
@@ -232,6 +240,34 @@ func (_m *Conversation) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field message_count", values[i])
 			} else if value.Valid {
 				_m.MessageCount = int(value.Int64)
+			}
+		case conversation.FieldUserMessages:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field user_messages", values[i])
+			} else if value.Valid {
+				_m.UserMessages = new(int)
+				*_m.UserMessages = int(value.Int64)
+			}
+		case conversation.FieldAssistantMessages:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field assistant_messages", values[i])
+			} else if value.Valid {
+				_m.AssistantMessages = new(int)
+				*_m.AssistantMessages = int(value.Int64)
+			}
+		case conversation.FieldSystemMessages:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field system_messages", values[i])
+			} else if value.Valid {
+				_m.SystemMessages = new(int)
+				*_m.SystemMessages = int(value.Int64)
+			}
+		case conversation.FieldVoiceMessages:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field voice_messages", values[i])
+			} else if value.Valid {
+				_m.VoiceMessages = new(int)
+				*_m.VoiceMessages = int(value.Int64)
 			}
 		case conversation.FieldSessionProperties:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -348,6 +384,26 @@ func (_m *Conversation) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("message_count=")
 	builder.WriteString(fmt.Sprintf("%v", _m.MessageCount))
+	builder.WriteString(", ")
+	if v := _m.UserMessages; v != nil {
+		builder.WriteString("user_messages=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AssistantMessages; v != nil {
+		builder.WriteString("assistant_messages=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.SystemMessages; v != nil {
+		builder.WriteString("system_messages=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.VoiceMessages; v != nil {
+		builder.WriteString("voice_messages=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("session_properties=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SessionProperties))

@@ -172,6 +172,62 @@ func (_c *ConversationCreate) SetNillableMessageCount(v *int) *ConversationCreat
 	return _c
 }
 
+// SetUserMessages sets the "user_messages" field.
+func (_c *ConversationCreate) SetUserMessages(v int) *ConversationCreate {
+	_c.mutation.SetUserMessages(v)
+	return _c
+}
+
+// SetNillableUserMessages sets the "user_messages" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableUserMessages(v *int) *ConversationCreate {
+	if v != nil {
+		_c.SetUserMessages(*v)
+	}
+	return _c
+}
+
+// SetAssistantMessages sets the "assistant_messages" field.
+func (_c *ConversationCreate) SetAssistantMessages(v int) *ConversationCreate {
+	_c.mutation.SetAssistantMessages(v)
+	return _c
+}
+
+// SetNillableAssistantMessages sets the "assistant_messages" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableAssistantMessages(v *int) *ConversationCreate {
+	if v != nil {
+		_c.SetAssistantMessages(*v)
+	}
+	return _c
+}
+
+// SetSystemMessages sets the "system_messages" field.
+func (_c *ConversationCreate) SetSystemMessages(v int) *ConversationCreate {
+	_c.mutation.SetSystemMessages(v)
+	return _c
+}
+
+// SetNillableSystemMessages sets the "system_messages" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableSystemMessages(v *int) *ConversationCreate {
+	if v != nil {
+		_c.SetSystemMessages(*v)
+	}
+	return _c
+}
+
+// SetVoiceMessages sets the "voice_messages" field.
+func (_c *ConversationCreate) SetVoiceMessages(v int) *ConversationCreate {
+	_c.mutation.SetVoiceMessages(v)
+	return _c
+}
+
+// SetNillableVoiceMessages sets the "voice_messages" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableVoiceMessages(v *int) *ConversationCreate {
+	if v != nil {
+		_c.SetVoiceMessages(*v)
+	}
+	return _c
+}
+
 // SetSessionProperties sets the "session_properties" field.
 func (_c *ConversationCreate) SetSessionProperties(v map[string]interface{}) *ConversationCreate {
 	_c.mutation.SetSessionProperties(v)
@@ -355,6 +411,26 @@ func (_c *ConversationCreate) check() error {
 			return &ValidationError{Name: "message_count", err: fmt.Errorf(`ent: validator failed for field "Conversation.message_count": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.UserMessages(); ok {
+		if err := conversation.UserMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "user_messages", err: fmt.Errorf(`ent: validator failed for field "Conversation.user_messages": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.AssistantMessages(); ok {
+		if err := conversation.AssistantMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "assistant_messages", err: fmt.Errorf(`ent: validator failed for field "Conversation.assistant_messages": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.SystemMessages(); ok {
+		if err := conversation.SystemMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "system_messages", err: fmt.Errorf(`ent: validator failed for field "Conversation.system_messages": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.VoiceMessages(); ok {
+		if err := conversation.VoiceMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "voice_messages", err: fmt.Errorf(`ent: validator failed for field "Conversation.voice_messages": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.SessionProperties(); !ok {
 		return &ValidationError{Name: "session_properties", err: errors.New(`ent: missing required field "Conversation.session_properties"`)}
 	}
@@ -438,6 +514,22 @@ func (_c *ConversationCreate) createSpec() (*Conversation, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.MessageCount(); ok {
 		_spec.SetField(conversation.FieldMessageCount, field.TypeInt, value)
 		_node.MessageCount = value
+	}
+	if value, ok := _c.mutation.UserMessages(); ok {
+		_spec.SetField(conversation.FieldUserMessages, field.TypeInt, value)
+		_node.UserMessages = &value
+	}
+	if value, ok := _c.mutation.AssistantMessages(); ok {
+		_spec.SetField(conversation.FieldAssistantMessages, field.TypeInt, value)
+		_node.AssistantMessages = &value
+	}
+	if value, ok := _c.mutation.SystemMessages(); ok {
+		_spec.SetField(conversation.FieldSystemMessages, field.TypeInt, value)
+		_node.SystemMessages = &value
+	}
+	if value, ok := _c.mutation.VoiceMessages(); ok {
+		_spec.SetField(conversation.FieldVoiceMessages, field.TypeInt, value)
+		_node.VoiceMessages = &value
 	}
 	if value, ok := _c.mutation.SessionProperties(); ok {
 		_spec.SetField(conversation.FieldSessionProperties, field.TypeJSON, value)
@@ -698,6 +790,102 @@ func (u *ConversationUpsert) AddMessageCount(v int) *ConversationUpsert {
 	return u
 }
 
+// SetUserMessages sets the "user_messages" field.
+func (u *ConversationUpsert) SetUserMessages(v int) *ConversationUpsert {
+	u.Set(conversation.FieldUserMessages, v)
+	return u
+}
+
+// UpdateUserMessages sets the "user_messages" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateUserMessages() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldUserMessages)
+	return u
+}
+
+// AddUserMessages adds v to the "user_messages" field.
+func (u *ConversationUpsert) AddUserMessages(v int) *ConversationUpsert {
+	u.Add(conversation.FieldUserMessages, v)
+	return u
+}
+
+// ClearUserMessages clears the value of the "user_messages" field.
+func (u *ConversationUpsert) ClearUserMessages() *ConversationUpsert {
+	u.SetNull(conversation.FieldUserMessages)
+	return u
+}
+
+// SetAssistantMessages sets the "assistant_messages" field.
+func (u *ConversationUpsert) SetAssistantMessages(v int) *ConversationUpsert {
+	u.Set(conversation.FieldAssistantMessages, v)
+	return u
+}
+
+// UpdateAssistantMessages sets the "assistant_messages" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateAssistantMessages() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldAssistantMessages)
+	return u
+}
+
+// AddAssistantMessages adds v to the "assistant_messages" field.
+func (u *ConversationUpsert) AddAssistantMessages(v int) *ConversationUpsert {
+	u.Add(conversation.FieldAssistantMessages, v)
+	return u
+}
+
+// ClearAssistantMessages clears the value of the "assistant_messages" field.
+func (u *ConversationUpsert) ClearAssistantMessages() *ConversationUpsert {
+	u.SetNull(conversation.FieldAssistantMessages)
+	return u
+}
+
+// SetSystemMessages sets the "system_messages" field.
+func (u *ConversationUpsert) SetSystemMessages(v int) *ConversationUpsert {
+	u.Set(conversation.FieldSystemMessages, v)
+	return u
+}
+
+// UpdateSystemMessages sets the "system_messages" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateSystemMessages() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldSystemMessages)
+	return u
+}
+
+// AddSystemMessages adds v to the "system_messages" field.
+func (u *ConversationUpsert) AddSystemMessages(v int) *ConversationUpsert {
+	u.Add(conversation.FieldSystemMessages, v)
+	return u
+}
+
+// ClearSystemMessages clears the value of the "system_messages" field.
+func (u *ConversationUpsert) ClearSystemMessages() *ConversationUpsert {
+	u.SetNull(conversation.FieldSystemMessages)
+	return u
+}
+
+// SetVoiceMessages sets the "voice_messages" field.
+func (u *ConversationUpsert) SetVoiceMessages(v int) *ConversationUpsert {
+	u.Set(conversation.FieldVoiceMessages, v)
+	return u
+}
+
+// UpdateVoiceMessages sets the "voice_messages" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateVoiceMessages() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldVoiceMessages)
+	return u
+}
+
+// AddVoiceMessages adds v to the "voice_messages" field.
+func (u *ConversationUpsert) AddVoiceMessages(v int) *ConversationUpsert {
+	u.Add(conversation.FieldVoiceMessages, v)
+	return u
+}
+
+// ClearVoiceMessages clears the value of the "voice_messages" field.
+func (u *ConversationUpsert) ClearVoiceMessages() *ConversationUpsert {
+	u.SetNull(conversation.FieldVoiceMessages)
+	return u
+}
+
 // SetSessionProperties sets the "session_properties" field.
 func (u *ConversationUpsert) SetSessionProperties(v map[string]interface{}) *ConversationUpsert {
 	u.Set(conversation.FieldSessionProperties, v)
@@ -933,6 +1121,118 @@ func (u *ConversationUpsertOne) AddMessageCount(v int) *ConversationUpsertOne {
 func (u *ConversationUpsertOne) UpdateMessageCount() *ConversationUpsertOne {
 	return u.Update(func(s *ConversationUpsert) {
 		s.UpdateMessageCount()
+	})
+}
+
+// SetUserMessages sets the "user_messages" field.
+func (u *ConversationUpsertOne) SetUserMessages(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetUserMessages(v)
+	})
+}
+
+// AddUserMessages adds v to the "user_messages" field.
+func (u *ConversationUpsertOne) AddUserMessages(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddUserMessages(v)
+	})
+}
+
+// UpdateUserMessages sets the "user_messages" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateUserMessages() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateUserMessages()
+	})
+}
+
+// ClearUserMessages clears the value of the "user_messages" field.
+func (u *ConversationUpsertOne) ClearUserMessages() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearUserMessages()
+	})
+}
+
+// SetAssistantMessages sets the "assistant_messages" field.
+func (u *ConversationUpsertOne) SetAssistantMessages(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetAssistantMessages(v)
+	})
+}
+
+// AddAssistantMessages adds v to the "assistant_messages" field.
+func (u *ConversationUpsertOne) AddAssistantMessages(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddAssistantMessages(v)
+	})
+}
+
+// UpdateAssistantMessages sets the "assistant_messages" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateAssistantMessages() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateAssistantMessages()
+	})
+}
+
+// ClearAssistantMessages clears the value of the "assistant_messages" field.
+func (u *ConversationUpsertOne) ClearAssistantMessages() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearAssistantMessages()
+	})
+}
+
+// SetSystemMessages sets the "system_messages" field.
+func (u *ConversationUpsertOne) SetSystemMessages(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetSystemMessages(v)
+	})
+}
+
+// AddSystemMessages adds v to the "system_messages" field.
+func (u *ConversationUpsertOne) AddSystemMessages(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddSystemMessages(v)
+	})
+}
+
+// UpdateSystemMessages sets the "system_messages" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateSystemMessages() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateSystemMessages()
+	})
+}
+
+// ClearSystemMessages clears the value of the "system_messages" field.
+func (u *ConversationUpsertOne) ClearSystemMessages() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearSystemMessages()
+	})
+}
+
+// SetVoiceMessages sets the "voice_messages" field.
+func (u *ConversationUpsertOne) SetVoiceMessages(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetVoiceMessages(v)
+	})
+}
+
+// AddVoiceMessages adds v to the "voice_messages" field.
+func (u *ConversationUpsertOne) AddVoiceMessages(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddVoiceMessages(v)
+	})
+}
+
+// UpdateVoiceMessages sets the "voice_messages" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateVoiceMessages() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateVoiceMessages()
+	})
+}
+
+// ClearVoiceMessages clears the value of the "voice_messages" field.
+func (u *ConversationUpsertOne) ClearVoiceMessages() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearVoiceMessages()
 	})
 }
 
@@ -1342,6 +1642,118 @@ func (u *ConversationUpsertBulk) AddMessageCount(v int) *ConversationUpsertBulk 
 func (u *ConversationUpsertBulk) UpdateMessageCount() *ConversationUpsertBulk {
 	return u.Update(func(s *ConversationUpsert) {
 		s.UpdateMessageCount()
+	})
+}
+
+// SetUserMessages sets the "user_messages" field.
+func (u *ConversationUpsertBulk) SetUserMessages(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetUserMessages(v)
+	})
+}
+
+// AddUserMessages adds v to the "user_messages" field.
+func (u *ConversationUpsertBulk) AddUserMessages(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddUserMessages(v)
+	})
+}
+
+// UpdateUserMessages sets the "user_messages" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateUserMessages() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateUserMessages()
+	})
+}
+
+// ClearUserMessages clears the value of the "user_messages" field.
+func (u *ConversationUpsertBulk) ClearUserMessages() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearUserMessages()
+	})
+}
+
+// SetAssistantMessages sets the "assistant_messages" field.
+func (u *ConversationUpsertBulk) SetAssistantMessages(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetAssistantMessages(v)
+	})
+}
+
+// AddAssistantMessages adds v to the "assistant_messages" field.
+func (u *ConversationUpsertBulk) AddAssistantMessages(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddAssistantMessages(v)
+	})
+}
+
+// UpdateAssistantMessages sets the "assistant_messages" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateAssistantMessages() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateAssistantMessages()
+	})
+}
+
+// ClearAssistantMessages clears the value of the "assistant_messages" field.
+func (u *ConversationUpsertBulk) ClearAssistantMessages() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearAssistantMessages()
+	})
+}
+
+// SetSystemMessages sets the "system_messages" field.
+func (u *ConversationUpsertBulk) SetSystemMessages(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetSystemMessages(v)
+	})
+}
+
+// AddSystemMessages adds v to the "system_messages" field.
+func (u *ConversationUpsertBulk) AddSystemMessages(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddSystemMessages(v)
+	})
+}
+
+// UpdateSystemMessages sets the "system_messages" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateSystemMessages() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateSystemMessages()
+	})
+}
+
+// ClearSystemMessages clears the value of the "system_messages" field.
+func (u *ConversationUpsertBulk) ClearSystemMessages() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearSystemMessages()
+	})
+}
+
+// SetVoiceMessages sets the "voice_messages" field.
+func (u *ConversationUpsertBulk) SetVoiceMessages(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetVoiceMessages(v)
+	})
+}
+
+// AddVoiceMessages adds v to the "voice_messages" field.
+func (u *ConversationUpsertBulk) AddVoiceMessages(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddVoiceMessages(v)
+	})
+}
+
+// UpdateVoiceMessages sets the "voice_messages" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateVoiceMessages() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateVoiceMessages()
+	})
+}
+
+// ClearVoiceMessages clears the value of the "voice_messages" field.
+func (u *ConversationUpsertBulk) ClearVoiceMessages() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearVoiceMessages()
 	})
 }
 

@@ -175,6 +175,114 @@ func (_u *ConversationUpdate) AddMessageCount(v int) *ConversationUpdate {
 	return _u
 }
 
+// SetUserMessages sets the "user_messages" field.
+func (_u *ConversationUpdate) SetUserMessages(v int) *ConversationUpdate {
+	_u.mutation.ResetUserMessages()
+	_u.mutation.SetUserMessages(v)
+	return _u
+}
+
+// SetNillableUserMessages sets the "user_messages" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableUserMessages(v *int) *ConversationUpdate {
+	if v != nil {
+		_u.SetUserMessages(*v)
+	}
+	return _u
+}
+
+// AddUserMessages adds value to the "user_messages" field.
+func (_u *ConversationUpdate) AddUserMessages(v int) *ConversationUpdate {
+	_u.mutation.AddUserMessages(v)
+	return _u
+}
+
+// ClearUserMessages clears the value of the "user_messages" field.
+func (_u *ConversationUpdate) ClearUserMessages() *ConversationUpdate {
+	_u.mutation.ClearUserMessages()
+	return _u
+}
+
+// SetAssistantMessages sets the "assistant_messages" field.
+func (_u *ConversationUpdate) SetAssistantMessages(v int) *ConversationUpdate {
+	_u.mutation.ResetAssistantMessages()
+	_u.mutation.SetAssistantMessages(v)
+	return _u
+}
+
+// SetNillableAssistantMessages sets the "assistant_messages" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableAssistantMessages(v *int) *ConversationUpdate {
+	if v != nil {
+		_u.SetAssistantMessages(*v)
+	}
+	return _u
+}
+
+// AddAssistantMessages adds value to the "assistant_messages" field.
+func (_u *ConversationUpdate) AddAssistantMessages(v int) *ConversationUpdate {
+	_u.mutation.AddAssistantMessages(v)
+	return _u
+}
+
+// ClearAssistantMessages clears the value of the "assistant_messages" field.
+func (_u *ConversationUpdate) ClearAssistantMessages() *ConversationUpdate {
+	_u.mutation.ClearAssistantMessages()
+	return _u
+}
+
+// SetSystemMessages sets the "system_messages" field.
+func (_u *ConversationUpdate) SetSystemMessages(v int) *ConversationUpdate {
+	_u.mutation.ResetSystemMessages()
+	_u.mutation.SetSystemMessages(v)
+	return _u
+}
+
+// SetNillableSystemMessages sets the "system_messages" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableSystemMessages(v *int) *ConversationUpdate {
+	if v != nil {
+		_u.SetSystemMessages(*v)
+	}
+	return _u
+}
+
+// AddSystemMessages adds value to the "system_messages" field.
+func (_u *ConversationUpdate) AddSystemMessages(v int) *ConversationUpdate {
+	_u.mutation.AddSystemMessages(v)
+	return _u
+}
+
+// ClearSystemMessages clears the value of the "system_messages" field.
+func (_u *ConversationUpdate) ClearSystemMessages() *ConversationUpdate {
+	_u.mutation.ClearSystemMessages()
+	return _u
+}
+
+// SetVoiceMessages sets the "voice_messages" field.
+func (_u *ConversationUpdate) SetVoiceMessages(v int) *ConversationUpdate {
+	_u.mutation.ResetVoiceMessages()
+	_u.mutation.SetVoiceMessages(v)
+	return _u
+}
+
+// SetNillableVoiceMessages sets the "voice_messages" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableVoiceMessages(v *int) *ConversationUpdate {
+	if v != nil {
+		_u.SetVoiceMessages(*v)
+	}
+	return _u
+}
+
+// AddVoiceMessages adds value to the "voice_messages" field.
+func (_u *ConversationUpdate) AddVoiceMessages(v int) *ConversationUpdate {
+	_u.mutation.AddVoiceMessages(v)
+	return _u
+}
+
+// ClearVoiceMessages clears the value of the "voice_messages" field.
+func (_u *ConversationUpdate) ClearVoiceMessages() *ConversationUpdate {
+	_u.mutation.ClearVoiceMessages()
+	return _u
+}
+
 // SetSessionProperties sets the "session_properties" field.
 func (_u *ConversationUpdate) SetSessionProperties(v map[string]interface{}) *ConversationUpdate {
 	_u.mutation.SetSessionProperties(v)
@@ -309,6 +417,26 @@ func (_u *ConversationUpdate) check() error {
 			return &ValidationError{Name: "message_count", err: fmt.Errorf(`ent: validator failed for field "Conversation.message_count": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.UserMessages(); ok {
+		if err := conversation.UserMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "user_messages", err: fmt.Errorf(`ent: validator failed for field "Conversation.user_messages": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.AssistantMessages(); ok {
+		if err := conversation.AssistantMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "assistant_messages", err: fmt.Errorf(`ent: validator failed for field "Conversation.assistant_messages": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.SystemMessages(); ok {
+		if err := conversation.SystemMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "system_messages", err: fmt.Errorf(`ent: validator failed for field "Conversation.system_messages": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.VoiceMessages(); ok {
+		if err := conversation.VoiceMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "voice_messages", err: fmt.Errorf(`ent: validator failed for field "Conversation.voice_messages": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Conversation.organization"`)
 	}
@@ -371,6 +499,42 @@ func (_u *ConversationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.AddedMessageCount(); ok {
 		_spec.AddField(conversation.FieldMessageCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.UserMessages(); ok {
+		_spec.SetField(conversation.FieldUserMessages, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedUserMessages(); ok {
+		_spec.AddField(conversation.FieldUserMessages, field.TypeInt, value)
+	}
+	if _u.mutation.UserMessagesCleared() {
+		_spec.ClearField(conversation.FieldUserMessages, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AssistantMessages(); ok {
+		_spec.SetField(conversation.FieldAssistantMessages, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedAssistantMessages(); ok {
+		_spec.AddField(conversation.FieldAssistantMessages, field.TypeInt, value)
+	}
+	if _u.mutation.AssistantMessagesCleared() {
+		_spec.ClearField(conversation.FieldAssistantMessages, field.TypeInt)
+	}
+	if value, ok := _u.mutation.SystemMessages(); ok {
+		_spec.SetField(conversation.FieldSystemMessages, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedSystemMessages(); ok {
+		_spec.AddField(conversation.FieldSystemMessages, field.TypeInt, value)
+	}
+	if _u.mutation.SystemMessagesCleared() {
+		_spec.ClearField(conversation.FieldSystemMessages, field.TypeInt)
+	}
+	if value, ok := _u.mutation.VoiceMessages(); ok {
+		_spec.SetField(conversation.FieldVoiceMessages, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVoiceMessages(); ok {
+		_spec.AddField(conversation.FieldVoiceMessages, field.TypeInt, value)
+	}
+	if _u.mutation.VoiceMessagesCleared() {
+		_spec.ClearField(conversation.FieldVoiceMessages, field.TypeInt)
 	}
 	if value, ok := _u.mutation.SessionProperties(); ok {
 		_spec.SetField(conversation.FieldSessionProperties, field.TypeJSON, value)
@@ -621,6 +785,114 @@ func (_u *ConversationUpdateOne) AddMessageCount(v int) *ConversationUpdateOne {
 	return _u
 }
 
+// SetUserMessages sets the "user_messages" field.
+func (_u *ConversationUpdateOne) SetUserMessages(v int) *ConversationUpdateOne {
+	_u.mutation.ResetUserMessages()
+	_u.mutation.SetUserMessages(v)
+	return _u
+}
+
+// SetNillableUserMessages sets the "user_messages" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableUserMessages(v *int) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetUserMessages(*v)
+	}
+	return _u
+}
+
+// AddUserMessages adds value to the "user_messages" field.
+func (_u *ConversationUpdateOne) AddUserMessages(v int) *ConversationUpdateOne {
+	_u.mutation.AddUserMessages(v)
+	return _u
+}
+
+// ClearUserMessages clears the value of the "user_messages" field.
+func (_u *ConversationUpdateOne) ClearUserMessages() *ConversationUpdateOne {
+	_u.mutation.ClearUserMessages()
+	return _u
+}
+
+// SetAssistantMessages sets the "assistant_messages" field.
+func (_u *ConversationUpdateOne) SetAssistantMessages(v int) *ConversationUpdateOne {
+	_u.mutation.ResetAssistantMessages()
+	_u.mutation.SetAssistantMessages(v)
+	return _u
+}
+
+// SetNillableAssistantMessages sets the "assistant_messages" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableAssistantMessages(v *int) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetAssistantMessages(*v)
+	}
+	return _u
+}
+
+// AddAssistantMessages adds value to the "assistant_messages" field.
+func (_u *ConversationUpdateOne) AddAssistantMessages(v int) *ConversationUpdateOne {
+	_u.mutation.AddAssistantMessages(v)
+	return _u
+}
+
+// ClearAssistantMessages clears the value of the "assistant_messages" field.
+func (_u *ConversationUpdateOne) ClearAssistantMessages() *ConversationUpdateOne {
+	_u.mutation.ClearAssistantMessages()
+	return _u
+}
+
+// SetSystemMessages sets the "system_messages" field.
+func (_u *ConversationUpdateOne) SetSystemMessages(v int) *ConversationUpdateOne {
+	_u.mutation.ResetSystemMessages()
+	_u.mutation.SetSystemMessages(v)
+	return _u
+}
+
+// SetNillableSystemMessages sets the "system_messages" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableSystemMessages(v *int) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetSystemMessages(*v)
+	}
+	return _u
+}
+
+// AddSystemMessages adds value to the "system_messages" field.
+func (_u *ConversationUpdateOne) AddSystemMessages(v int) *ConversationUpdateOne {
+	_u.mutation.AddSystemMessages(v)
+	return _u
+}
+
+// ClearSystemMessages clears the value of the "system_messages" field.
+func (_u *ConversationUpdateOne) ClearSystemMessages() *ConversationUpdateOne {
+	_u.mutation.ClearSystemMessages()
+	return _u
+}
+
+// SetVoiceMessages sets the "voice_messages" field.
+func (_u *ConversationUpdateOne) SetVoiceMessages(v int) *ConversationUpdateOne {
+	_u.mutation.ResetVoiceMessages()
+	_u.mutation.SetVoiceMessages(v)
+	return _u
+}
+
+// SetNillableVoiceMessages sets the "voice_messages" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableVoiceMessages(v *int) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetVoiceMessages(*v)
+	}
+	return _u
+}
+
+// AddVoiceMessages adds value to the "voice_messages" field.
+func (_u *ConversationUpdateOne) AddVoiceMessages(v int) *ConversationUpdateOne {
+	_u.mutation.AddVoiceMessages(v)
+	return _u
+}
+
+// ClearVoiceMessages clears the value of the "voice_messages" field.
+func (_u *ConversationUpdateOne) ClearVoiceMessages() *ConversationUpdateOne {
+	_u.mutation.ClearVoiceMessages()
+	return _u
+}
+
 // SetSessionProperties sets the "session_properties" field.
 func (_u *ConversationUpdateOne) SetSessionProperties(v map[string]interface{}) *ConversationUpdateOne {
 	_u.mutation.SetSessionProperties(v)
@@ -768,6 +1040,26 @@ func (_u *ConversationUpdateOne) check() error {
 			return &ValidationError{Name: "message_count", err: fmt.Errorf(`ent: validator failed for field "Conversation.message_count": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.UserMessages(); ok {
+		if err := conversation.UserMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "user_messages", err: fmt.Errorf(`ent: validator failed for field "Conversation.user_messages": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.AssistantMessages(); ok {
+		if err := conversation.AssistantMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "assistant_messages", err: fmt.Errorf(`ent: validator failed for field "Conversation.assistant_messages": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.SystemMessages(); ok {
+		if err := conversation.SystemMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "system_messages", err: fmt.Errorf(`ent: validator failed for field "Conversation.system_messages": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.VoiceMessages(); ok {
+		if err := conversation.VoiceMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "voice_messages", err: fmt.Errorf(`ent: validator failed for field "Conversation.voice_messages": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Conversation.organization"`)
 	}
@@ -847,6 +1139,42 @@ func (_u *ConversationUpdateOne) sqlSave(ctx context.Context) (_node *Conversati
 	}
 	if value, ok := _u.mutation.AddedMessageCount(); ok {
 		_spec.AddField(conversation.FieldMessageCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.UserMessages(); ok {
+		_spec.SetField(conversation.FieldUserMessages, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedUserMessages(); ok {
+		_spec.AddField(conversation.FieldUserMessages, field.TypeInt, value)
+	}
+	if _u.mutation.UserMessagesCleared() {
+		_spec.ClearField(conversation.FieldUserMessages, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AssistantMessages(); ok {
+		_spec.SetField(conversation.FieldAssistantMessages, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedAssistantMessages(); ok {
+		_spec.AddField(conversation.FieldAssistantMessages, field.TypeInt, value)
+	}
+	if _u.mutation.AssistantMessagesCleared() {
+		_spec.ClearField(conversation.FieldAssistantMessages, field.TypeInt)
+	}
+	if value, ok := _u.mutation.SystemMessages(); ok {
+		_spec.SetField(conversation.FieldSystemMessages, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedSystemMessages(); ok {
+		_spec.AddField(conversation.FieldSystemMessages, field.TypeInt, value)
+	}
+	if _u.mutation.SystemMessagesCleared() {
+		_spec.ClearField(conversation.FieldSystemMessages, field.TypeInt)
+	}
+	if value, ok := _u.mutation.VoiceMessages(); ok {
+		_spec.SetField(conversation.FieldVoiceMessages, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVoiceMessages(); ok {
+		_spec.AddField(conversation.FieldVoiceMessages, field.TypeInt, value)
+	}
+	if _u.mutation.VoiceMessagesCleared() {
+		_spec.ClearField(conversation.FieldVoiceMessages, field.TypeInt)
 	}
 	if value, ok := _u.mutation.SessionProperties(); ok {
 		_spec.SetField(conversation.FieldSessionProperties, field.TypeJSON, value)

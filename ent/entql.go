@@ -90,6 +90,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			conversation.FieldCompletedAt:       {Type: field.TypeTime, Column: conversation.FieldCompletedAt},
 			conversation.FieldTurnCount:         {Type: field.TypeInt, Column: conversation.FieldTurnCount},
 			conversation.FieldMessageCount:      {Type: field.TypeInt, Column: conversation.FieldMessageCount},
+			conversation.FieldUserMessages:      {Type: field.TypeInt, Column: conversation.FieldUserMessages},
+			conversation.FieldAssistantMessages: {Type: field.TypeInt, Column: conversation.FieldAssistantMessages},
+			conversation.FieldSystemMessages:    {Type: field.TypeInt, Column: conversation.FieldSystemMessages},
+			conversation.FieldVoiceMessages:     {Type: field.TypeInt, Column: conversation.FieldVoiceMessages},
 			conversation.FieldSessionProperties: {Type: field.TypeJSON, Column: conversation.FieldSessionProperties},
 			conversation.FieldPathTaken:         {Type: field.TypeJSON, Column: conversation.FieldPathTaken},
 		},
@@ -833,6 +837,26 @@ func (f *ConversationFilter) WhereTurnCount(p entql.IntP) {
 // WhereMessageCount applies the entql int predicate on the message_count field.
 func (f *ConversationFilter) WhereMessageCount(p entql.IntP) {
 	f.Where(p.Field(conversation.FieldMessageCount))
+}
+
+// WhereUserMessages applies the entql int predicate on the user_messages field.
+func (f *ConversationFilter) WhereUserMessages(p entql.IntP) {
+	f.Where(p.Field(conversation.FieldUserMessages))
+}
+
+// WhereAssistantMessages applies the entql int predicate on the assistant_messages field.
+func (f *ConversationFilter) WhereAssistantMessages(p entql.IntP) {
+	f.Where(p.Field(conversation.FieldAssistantMessages))
+}
+
+// WhereSystemMessages applies the entql int predicate on the system_messages field.
+func (f *ConversationFilter) WhereSystemMessages(p entql.IntP) {
+	f.Where(p.Field(conversation.FieldSystemMessages))
+}
+
+// WhereVoiceMessages applies the entql int predicate on the voice_messages field.
+func (f *ConversationFilter) WhereVoiceMessages(p entql.IntP) {
+	f.Where(p.Field(conversation.FieldVoiceMessages))
 }
 
 // WhereSessionProperties applies the entql json.RawMessage predicate on the session_properties field.

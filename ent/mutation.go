@@ -1885,36 +1885,44 @@ func (m *AgentMutation) ResetEdge(name string) error {
 // ConversationMutation represents an operation that mutates the Conversation nodes in the graph.
 type ConversationMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *uuid.UUID
-	created_at          *time.Time
-	updated_at          *time.Time
-	livemode            *bool
-	connection_code     *string
-	status              *conversation.Status
-	started_at          *time.Time
-	completed_at        *time.Time
-	turn_count          *int
-	addturn_count       *int
-	message_count       *int
-	addmessage_count    *int
-	session_properties  *map[string]interface{}
-	path_taken          *[]interface{}
-	appendpath_taken    []interface{}
-	clearedFields       map[string]struct{}
-	organization        *uuid.UUID
-	clearedorganization bool
-	agent               *uuid.UUID
-	clearedagent        bool
-	participant         *uuid.UUID
-	clearedparticipant  bool
-	messages            map[uuid.UUID]struct{}
-	removedmessages     map[uuid.UUID]struct{}
-	clearedmessages     bool
-	done                bool
-	oldValue            func(context.Context) (*Conversation, error)
-	predicates          []predicate.Conversation
+	op                    Op
+	typ                   string
+	id                    *uuid.UUID
+	created_at            *time.Time
+	updated_at            *time.Time
+	livemode              *bool
+	connection_code       *string
+	status                *conversation.Status
+	started_at            *time.Time
+	completed_at          *time.Time
+	turn_count            *int
+	addturn_count         *int
+	message_count         *int
+	addmessage_count      *int
+	user_messages         *int
+	adduser_messages      *int
+	assistant_messages    *int
+	addassistant_messages *int
+	system_messages       *int
+	addsystem_messages    *int
+	voice_messages        *int
+	addvoice_messages     *int
+	session_properties    *map[string]interface{}
+	path_taken            *[]interface{}
+	appendpath_taken      []interface{}
+	clearedFields         map[string]struct{}
+	organization          *uuid.UUID
+	clearedorganization   bool
+	agent                 *uuid.UUID
+	clearedagent          bool
+	participant           *uuid.UUID
+	clearedparticipant    bool
+	messages              map[uuid.UUID]struct{}
+	removedmessages       map[uuid.UUID]struct{}
+	clearedmessages       bool
+	done                  bool
+	oldValue              func(context.Context) (*Conversation, error)
+	predicates            []predicate.Conversation
 }
 
 var _ ent.Mutation = (*ConversationMutation)(nil)
@@ -2545,6 +2553,286 @@ func (m *ConversationMutation) ResetMessageCount() {
 	m.addmessage_count = nil
 }
 
+// SetUserMessages sets the "user_messages" field.
+func (m *ConversationMutation) SetUserMessages(i int) {
+	m.user_messages = &i
+	m.adduser_messages = nil
+}
+
+// UserMessages returns the value of the "user_messages" field in the mutation.
+func (m *ConversationMutation) UserMessages() (r int, exists bool) {
+	v := m.user_messages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserMessages returns the old "user_messages" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldUserMessages(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserMessages is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserMessages requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserMessages: %w", err)
+	}
+	return oldValue.UserMessages, nil
+}
+
+// AddUserMessages adds i to the "user_messages" field.
+func (m *ConversationMutation) AddUserMessages(i int) {
+	if m.adduser_messages != nil {
+		*m.adduser_messages += i
+	} else {
+		m.adduser_messages = &i
+	}
+}
+
+// AddedUserMessages returns the value that was added to the "user_messages" field in this mutation.
+func (m *ConversationMutation) AddedUserMessages() (r int, exists bool) {
+	v := m.adduser_messages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearUserMessages clears the value of the "user_messages" field.
+func (m *ConversationMutation) ClearUserMessages() {
+	m.user_messages = nil
+	m.adduser_messages = nil
+	m.clearedFields[conversation.FieldUserMessages] = struct{}{}
+}
+
+// UserMessagesCleared returns if the "user_messages" field was cleared in this mutation.
+func (m *ConversationMutation) UserMessagesCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldUserMessages]
+	return ok
+}
+
+// ResetUserMessages resets all changes to the "user_messages" field.
+func (m *ConversationMutation) ResetUserMessages() {
+	m.user_messages = nil
+	m.adduser_messages = nil
+	delete(m.clearedFields, conversation.FieldUserMessages)
+}
+
+// SetAssistantMessages sets the "assistant_messages" field.
+func (m *ConversationMutation) SetAssistantMessages(i int) {
+	m.assistant_messages = &i
+	m.addassistant_messages = nil
+}
+
+// AssistantMessages returns the value of the "assistant_messages" field in the mutation.
+func (m *ConversationMutation) AssistantMessages() (r int, exists bool) {
+	v := m.assistant_messages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAssistantMessages returns the old "assistant_messages" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldAssistantMessages(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAssistantMessages is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAssistantMessages requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAssistantMessages: %w", err)
+	}
+	return oldValue.AssistantMessages, nil
+}
+
+// AddAssistantMessages adds i to the "assistant_messages" field.
+func (m *ConversationMutation) AddAssistantMessages(i int) {
+	if m.addassistant_messages != nil {
+		*m.addassistant_messages += i
+	} else {
+		m.addassistant_messages = &i
+	}
+}
+
+// AddedAssistantMessages returns the value that was added to the "assistant_messages" field in this mutation.
+func (m *ConversationMutation) AddedAssistantMessages() (r int, exists bool) {
+	v := m.addassistant_messages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearAssistantMessages clears the value of the "assistant_messages" field.
+func (m *ConversationMutation) ClearAssistantMessages() {
+	m.assistant_messages = nil
+	m.addassistant_messages = nil
+	m.clearedFields[conversation.FieldAssistantMessages] = struct{}{}
+}
+
+// AssistantMessagesCleared returns if the "assistant_messages" field was cleared in this mutation.
+func (m *ConversationMutation) AssistantMessagesCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldAssistantMessages]
+	return ok
+}
+
+// ResetAssistantMessages resets all changes to the "assistant_messages" field.
+func (m *ConversationMutation) ResetAssistantMessages() {
+	m.assistant_messages = nil
+	m.addassistant_messages = nil
+	delete(m.clearedFields, conversation.FieldAssistantMessages)
+}
+
+// SetSystemMessages sets the "system_messages" field.
+func (m *ConversationMutation) SetSystemMessages(i int) {
+	m.system_messages = &i
+	m.addsystem_messages = nil
+}
+
+// SystemMessages returns the value of the "system_messages" field in the mutation.
+func (m *ConversationMutation) SystemMessages() (r int, exists bool) {
+	v := m.system_messages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSystemMessages returns the old "system_messages" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldSystemMessages(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSystemMessages is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSystemMessages requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSystemMessages: %w", err)
+	}
+	return oldValue.SystemMessages, nil
+}
+
+// AddSystemMessages adds i to the "system_messages" field.
+func (m *ConversationMutation) AddSystemMessages(i int) {
+	if m.addsystem_messages != nil {
+		*m.addsystem_messages += i
+	} else {
+		m.addsystem_messages = &i
+	}
+}
+
+// AddedSystemMessages returns the value that was added to the "system_messages" field in this mutation.
+func (m *ConversationMutation) AddedSystemMessages() (r int, exists bool) {
+	v := m.addsystem_messages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSystemMessages clears the value of the "system_messages" field.
+func (m *ConversationMutation) ClearSystemMessages() {
+	m.system_messages = nil
+	m.addsystem_messages = nil
+	m.clearedFields[conversation.FieldSystemMessages] = struct{}{}
+}
+
+// SystemMessagesCleared returns if the "system_messages" field was cleared in this mutation.
+func (m *ConversationMutation) SystemMessagesCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldSystemMessages]
+	return ok
+}
+
+// ResetSystemMessages resets all changes to the "system_messages" field.
+func (m *ConversationMutation) ResetSystemMessages() {
+	m.system_messages = nil
+	m.addsystem_messages = nil
+	delete(m.clearedFields, conversation.FieldSystemMessages)
+}
+
+// SetVoiceMessages sets the "voice_messages" field.
+func (m *ConversationMutation) SetVoiceMessages(i int) {
+	m.voice_messages = &i
+	m.addvoice_messages = nil
+}
+
+// VoiceMessages returns the value of the "voice_messages" field in the mutation.
+func (m *ConversationMutation) VoiceMessages() (r int, exists bool) {
+	v := m.voice_messages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVoiceMessages returns the old "voice_messages" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldVoiceMessages(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVoiceMessages is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVoiceMessages requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVoiceMessages: %w", err)
+	}
+	return oldValue.VoiceMessages, nil
+}
+
+// AddVoiceMessages adds i to the "voice_messages" field.
+func (m *ConversationMutation) AddVoiceMessages(i int) {
+	if m.addvoice_messages != nil {
+		*m.addvoice_messages += i
+	} else {
+		m.addvoice_messages = &i
+	}
+}
+
+// AddedVoiceMessages returns the value that was added to the "voice_messages" field in this mutation.
+func (m *ConversationMutation) AddedVoiceMessages() (r int, exists bool) {
+	v := m.addvoice_messages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearVoiceMessages clears the value of the "voice_messages" field.
+func (m *ConversationMutation) ClearVoiceMessages() {
+	m.voice_messages = nil
+	m.addvoice_messages = nil
+	m.clearedFields[conversation.FieldVoiceMessages] = struct{}{}
+}
+
+// VoiceMessagesCleared returns if the "voice_messages" field was cleared in this mutation.
+func (m *ConversationMutation) VoiceMessagesCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldVoiceMessages]
+	return ok
+}
+
+// ResetVoiceMessages resets all changes to the "voice_messages" field.
+func (m *ConversationMutation) ResetVoiceMessages() {
+	m.voice_messages = nil
+	m.addvoice_messages = nil
+	delete(m.clearedFields, conversation.FieldVoiceMessages)
+}
+
 // SetSessionProperties sets the "session_properties" field.
 func (m *ConversationMutation) SetSessionProperties(value map[string]interface{}) {
 	m.session_properties = &value
@@ -2801,7 +3089,7 @@ func (m *ConversationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ConversationMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 18)
 	if m.created_at != nil {
 		fields = append(fields, conversation.FieldCreatedAt)
 	}
@@ -2837,6 +3125,18 @@ func (m *ConversationMutation) Fields() []string {
 	}
 	if m.message_count != nil {
 		fields = append(fields, conversation.FieldMessageCount)
+	}
+	if m.user_messages != nil {
+		fields = append(fields, conversation.FieldUserMessages)
+	}
+	if m.assistant_messages != nil {
+		fields = append(fields, conversation.FieldAssistantMessages)
+	}
+	if m.system_messages != nil {
+		fields = append(fields, conversation.FieldSystemMessages)
+	}
+	if m.voice_messages != nil {
+		fields = append(fields, conversation.FieldVoiceMessages)
 	}
 	if m.session_properties != nil {
 		fields = append(fields, conversation.FieldSessionProperties)
@@ -2876,6 +3176,14 @@ func (m *ConversationMutation) Field(name string) (ent.Value, bool) {
 		return m.TurnCount()
 	case conversation.FieldMessageCount:
 		return m.MessageCount()
+	case conversation.FieldUserMessages:
+		return m.UserMessages()
+	case conversation.FieldAssistantMessages:
+		return m.AssistantMessages()
+	case conversation.FieldSystemMessages:
+		return m.SystemMessages()
+	case conversation.FieldVoiceMessages:
+		return m.VoiceMessages()
 	case conversation.FieldSessionProperties:
 		return m.SessionProperties()
 	case conversation.FieldPathTaken:
@@ -2913,6 +3221,14 @@ func (m *ConversationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldTurnCount(ctx)
 	case conversation.FieldMessageCount:
 		return m.OldMessageCount(ctx)
+	case conversation.FieldUserMessages:
+		return m.OldUserMessages(ctx)
+	case conversation.FieldAssistantMessages:
+		return m.OldAssistantMessages(ctx)
+	case conversation.FieldSystemMessages:
+		return m.OldSystemMessages(ctx)
+	case conversation.FieldVoiceMessages:
+		return m.OldVoiceMessages(ctx)
 	case conversation.FieldSessionProperties:
 		return m.OldSessionProperties(ctx)
 	case conversation.FieldPathTaken:
@@ -3010,6 +3326,34 @@ func (m *ConversationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMessageCount(v)
 		return nil
+	case conversation.FieldUserMessages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserMessages(v)
+		return nil
+	case conversation.FieldAssistantMessages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAssistantMessages(v)
+		return nil
+	case conversation.FieldSystemMessages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSystemMessages(v)
+		return nil
+	case conversation.FieldVoiceMessages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVoiceMessages(v)
+		return nil
 	case conversation.FieldSessionProperties:
 		v, ok := value.(map[string]interface{})
 		if !ok {
@@ -3038,6 +3382,18 @@ func (m *ConversationMutation) AddedFields() []string {
 	if m.addmessage_count != nil {
 		fields = append(fields, conversation.FieldMessageCount)
 	}
+	if m.adduser_messages != nil {
+		fields = append(fields, conversation.FieldUserMessages)
+	}
+	if m.addassistant_messages != nil {
+		fields = append(fields, conversation.FieldAssistantMessages)
+	}
+	if m.addsystem_messages != nil {
+		fields = append(fields, conversation.FieldSystemMessages)
+	}
+	if m.addvoice_messages != nil {
+		fields = append(fields, conversation.FieldVoiceMessages)
+	}
 	return fields
 }
 
@@ -3050,6 +3406,14 @@ func (m *ConversationMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedTurnCount()
 	case conversation.FieldMessageCount:
 		return m.AddedMessageCount()
+	case conversation.FieldUserMessages:
+		return m.AddedUserMessages()
+	case conversation.FieldAssistantMessages:
+		return m.AddedAssistantMessages()
+	case conversation.FieldSystemMessages:
+		return m.AddedSystemMessages()
+	case conversation.FieldVoiceMessages:
+		return m.AddedVoiceMessages()
 	}
 	return nil, false
 }
@@ -3073,6 +3437,34 @@ func (m *ConversationMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddMessageCount(v)
 		return nil
+	case conversation.FieldUserMessages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserMessages(v)
+		return nil
+	case conversation.FieldAssistantMessages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAssistantMessages(v)
+		return nil
+	case conversation.FieldSystemMessages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSystemMessages(v)
+		return nil
+	case conversation.FieldVoiceMessages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVoiceMessages(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Conversation numeric field %s", name)
 }
@@ -3092,6 +3484,18 @@ func (m *ConversationMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(conversation.FieldCompletedAt) {
 		fields = append(fields, conversation.FieldCompletedAt)
+	}
+	if m.FieldCleared(conversation.FieldUserMessages) {
+		fields = append(fields, conversation.FieldUserMessages)
+	}
+	if m.FieldCleared(conversation.FieldAssistantMessages) {
+		fields = append(fields, conversation.FieldAssistantMessages)
+	}
+	if m.FieldCleared(conversation.FieldSystemMessages) {
+		fields = append(fields, conversation.FieldSystemMessages)
+	}
+	if m.FieldCleared(conversation.FieldVoiceMessages) {
+		fields = append(fields, conversation.FieldVoiceMessages)
 	}
 	return fields
 }
@@ -3118,6 +3522,18 @@ func (m *ConversationMutation) ClearField(name string) error {
 		return nil
 	case conversation.FieldCompletedAt:
 		m.ClearCompletedAt()
+		return nil
+	case conversation.FieldUserMessages:
+		m.ClearUserMessages()
+		return nil
+	case conversation.FieldAssistantMessages:
+		m.ClearAssistantMessages()
+		return nil
+	case conversation.FieldSystemMessages:
+		m.ClearSystemMessages()
+		return nil
+	case conversation.FieldVoiceMessages:
+		m.ClearVoiceMessages()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation nullable field %s", name)
@@ -3162,6 +3578,18 @@ func (m *ConversationMutation) ResetField(name string) error {
 		return nil
 	case conversation.FieldMessageCount:
 		m.ResetMessageCount()
+		return nil
+	case conversation.FieldUserMessages:
+		m.ResetUserMessages()
+		return nil
+	case conversation.FieldAssistantMessages:
+		m.ResetAssistantMessages()
+		return nil
+	case conversation.FieldSystemMessages:
+		m.ResetSystemMessages()
+		return nil
+	case conversation.FieldVoiceMessages:
+		m.ResetVoiceMessages()
 		return nil
 	case conversation.FieldSessionProperties:
 		m.ResetSessionProperties()

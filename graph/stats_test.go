@@ -463,3 +463,74 @@ func TestConversationStatsInvalid(t *testing.T) {
 		}
 	}
 }
+
+// Conversations changed through the API keep message counters, which the
+// stats sum without reading messages; conversations without them (the
+// fixture's, written around internal/conversations as rows stored before
+// the counters were) still have their messages counted, in the same
+// answer.
+func TestConversationStatsMessageCounters(t *testing.T) {
+	env, key, agents := statsEnv(t)
+	transcripts := [][][2]string{
+		{{"system", "text"}, {"assistant", "voice"}, {"user", "voice"}},
+		{{"user", "text"}},
+		{{"assistant", "text"}, {"user", "voice"}, {"user", "text"}, {"assistant", "voice"}},
+	}
+	// The same transcripts under a second organization, where every
+	// conversation is counted.
+	counted := env.Key(t, "Counted", false)
+	add := func(key, agentID string) {
+		for _, tr := range transcripts {
+			data := env.MustGraphQL(t, key, `mutation($input: CreateConversationInput!) { startConversation(input: $input) { id } }`,
+				map[string]any{"input": map[string]any{"agentID": agentID}})
+			id := testenv.Get(data, "startConversation", "id")
+			var msgs []map[string]any
+			for _, m := range tr {
+				msgs = append(msgs, map[string]any{"role": m[0], "modality": m[1], "content": "hi"})
+			}
+			env.MustGraphQL(t, key, `mutation($id: ID!, $msgs: [AppendMessageInput!]!) { appendMessages(conversationID: $id, messages: $msgs) { conversation { id } } }`,
+				map[string]any{"id": id, "msgs": msgs})
+		}
+	}
+	add(key, agents[0].String())
+	agent := testenv.Get(env.MustGraphQL(t, counted, `mutation { createAgent(input: {name: "a"}) { id } }`, nil), "createAgent", "id").(string)
+	add(counted, agent)
+
+	want := map[string]int{}
+	for _, tr := range transcripts {
+		for _, m := range tr {
+			want["total"]++
+			want[m[0]]++
+			want[m[1]]++
+		}
+	}
+	wantMessages := func(extra map[string]int) map[string]any {
+		out := map[string]any{}
+		for _, k := range []string{"total", "user", "assistant", "system", "voice", "text"} {
+			out[k] = want[k] + extra[k]
+		}
+		return out
+	}
+	const q = `{ conversationStats { groups { count messages { total user assistant system voice text } } } }`
+
+	env.Queries.Reset()
+	g := groups(t, env.MustGraphQL(t, counted, q, nil))[0]
+	sameNumbers(t, "counted", g["messages"], wantMessages(nil))
+	// The key and the conversations: no messages statement.
+	if got := env.Queries.Count(); got != 2 {
+		t.Errorf("counted conversations only: %d statements, want 2: %q", got, env.Queries.Statements())
+	}
+
+	env.WarmKey(t, key)
+	env.Queries.Reset()
+	g = groups(t, env.MustGraphQL(t, key, q, nil))[0]
+	fixture := expected(func(statsConv) bool { return true })["messages"].(map[string]any)
+	extra := map[string]int{}
+	for k, v := range fixture {
+		extra[k] = v.(int)
+	}
+	sameNumbers(t, "mixed", g["messages"], wantMessages(extra))
+	if got := env.Queries.Count(); got != 3 {
+		t.Errorf("with uncounted conversations: %d statements, want 3: %q", got, env.Queries.Statements())
+	}
+}

@@ -43,6 +43,14 @@ const (
 	FieldTurnCount = "turn_count"
 	// FieldMessageCount holds the string denoting the message_count field in the database.
 	FieldMessageCount = "message_count"
+	// FieldUserMessages holds the string denoting the user_messages field in the database.
+	FieldUserMessages = "user_messages"
+	// FieldAssistantMessages holds the string denoting the assistant_messages field in the database.
+	FieldAssistantMessages = "assistant_messages"
+	// FieldSystemMessages holds the string denoting the system_messages field in the database.
+	FieldSystemMessages = "system_messages"
+	// FieldVoiceMessages holds the string denoting the voice_messages field in the database.
+	FieldVoiceMessages = "voice_messages"
 	// FieldSessionProperties holds the string denoting the session_properties field in the database.
 	FieldSessionProperties = "session_properties"
 	// FieldPathTaken holds the string denoting the path_taken field in the database.
@@ -102,6 +110,10 @@ var Columns = []string{
 	FieldCompletedAt,
 	FieldTurnCount,
 	FieldMessageCount,
+	FieldUserMessages,
+	FieldAssistantMessages,
+	FieldSystemMessages,
+	FieldVoiceMessages,
 	FieldSessionProperties,
 	FieldPathTaken,
 }
@@ -140,6 +152,14 @@ var (
 	DefaultMessageCount int
 	// MessageCountValidator is a validator for the "message_count" field. It is called by the builders before save.
 	MessageCountValidator func(int) error
+	// UserMessagesValidator is a validator for the "user_messages" field. It is called by the builders before save.
+	UserMessagesValidator func(int) error
+	// AssistantMessagesValidator is a validator for the "assistant_messages" field. It is called by the builders before save.
+	AssistantMessagesValidator func(int) error
+	// SystemMessagesValidator is a validator for the "system_messages" field. It is called by the builders before save.
+	SystemMessagesValidator func(int) error
+	// VoiceMessagesValidator is a validator for the "voice_messages" field. It is called by the builders before save.
+	VoiceMessagesValidator func(int) error
 	// DefaultSessionProperties holds the default value on creation for the "session_properties" field.
 	DefaultSessionProperties map[string]interface{}
 	// DefaultPathTaken holds the default value on creation for the "path_taken" field.
@@ -243,6 +263,26 @@ func ByTurnCount(opts ...sql.OrderTermOption) OrderOption {
 // ByMessageCount orders the results by the message_count field.
 func ByMessageCount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMessageCount, opts...).ToFunc()
+}
+
+// ByUserMessages orders the results by the user_messages field.
+func ByUserMessages(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUserMessages, opts...).ToFunc()
+}
+
+// ByAssistantMessages orders the results by the assistant_messages field.
+func ByAssistantMessages(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAssistantMessages, opts...).ToFunc()
+}
+
+// BySystemMessages orders the results by the system_messages field.
+func BySystemMessages(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSystemMessages, opts...).ToFunc()
+}
+
+// ByVoiceMessages orders the results by the voice_messages field.
+func ByVoiceMessages(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVoiceMessages, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

@@ -111,6 +111,26 @@ func MessageCount(v int) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldMessageCount, v))
 }
 
+// UserMessages applies equality check predicate on the "user_messages" field. It's identical to UserMessagesEQ.
+func UserMessages(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldUserMessages, v))
+}
+
+// AssistantMessages applies equality check predicate on the "assistant_messages" field. It's identical to AssistantMessagesEQ.
+func AssistantMessages(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldAssistantMessages, v))
+}
+
+// SystemMessages applies equality check predicate on the "system_messages" field. It's identical to SystemMessagesEQ.
+func SystemMessages(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldSystemMessages, v))
+}
+
+// VoiceMessages applies equality check predicate on the "voice_messages" field. It's identical to VoiceMessagesEQ.
+func VoiceMessages(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldVoiceMessages, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldCreatedAt, v))
@@ -544,6 +564,206 @@ func MessageCountLT(v int) predicate.Conversation {
 // MessageCountLTE applies the LTE predicate on the "message_count" field.
 func MessageCountLTE(v int) predicate.Conversation {
 	return predicate.Conversation(sql.FieldLTE(FieldMessageCount, v))
+}
+
+// UserMessagesEQ applies the EQ predicate on the "user_messages" field.
+func UserMessagesEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldUserMessages, v))
+}
+
+// UserMessagesNEQ applies the NEQ predicate on the "user_messages" field.
+func UserMessagesNEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldUserMessages, v))
+}
+
+// UserMessagesIn applies the In predicate on the "user_messages" field.
+func UserMessagesIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldUserMessages, vs...))
+}
+
+// UserMessagesNotIn applies the NotIn predicate on the "user_messages" field.
+func UserMessagesNotIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldUserMessages, vs...))
+}
+
+// UserMessagesGT applies the GT predicate on the "user_messages" field.
+func UserMessagesGT(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldUserMessages, v))
+}
+
+// UserMessagesGTE applies the GTE predicate on the "user_messages" field.
+func UserMessagesGTE(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldUserMessages, v))
+}
+
+// UserMessagesLT applies the LT predicate on the "user_messages" field.
+func UserMessagesLT(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldUserMessages, v))
+}
+
+// UserMessagesLTE applies the LTE predicate on the "user_messages" field.
+func UserMessagesLTE(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldUserMessages, v))
+}
+
+// UserMessagesIsNil applies the IsNil predicate on the "user_messages" field.
+func UserMessagesIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldUserMessages))
+}
+
+// UserMessagesNotNil applies the NotNil predicate on the "user_messages" field.
+func UserMessagesNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldUserMessages))
+}
+
+// AssistantMessagesEQ applies the EQ predicate on the "assistant_messages" field.
+func AssistantMessagesEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldAssistantMessages, v))
+}
+
+// AssistantMessagesNEQ applies the NEQ predicate on the "assistant_messages" field.
+func AssistantMessagesNEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldAssistantMessages, v))
+}
+
+// AssistantMessagesIn applies the In predicate on the "assistant_messages" field.
+func AssistantMessagesIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldAssistantMessages, vs...))
+}
+
+// AssistantMessagesNotIn applies the NotIn predicate on the "assistant_messages" field.
+func AssistantMessagesNotIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldAssistantMessages, vs...))
+}
+
+// AssistantMessagesGT applies the GT predicate on the "assistant_messages" field.
+func AssistantMessagesGT(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldAssistantMessages, v))
+}
+
+// AssistantMessagesGTE applies the GTE predicate on the "assistant_messages" field.
+func AssistantMessagesGTE(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldAssistantMessages, v))
+}
+
+// AssistantMessagesLT applies the LT predicate on the "assistant_messages" field.
+func AssistantMessagesLT(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldAssistantMessages, v))
+}
+
+// AssistantMessagesLTE applies the LTE predicate on the "assistant_messages" field.
+func AssistantMessagesLTE(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldAssistantMessages, v))
+}
+
+// AssistantMessagesIsNil applies the IsNil predicate on the "assistant_messages" field.
+func AssistantMessagesIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldAssistantMessages))
+}
+
+// AssistantMessagesNotNil applies the NotNil predicate on the "assistant_messages" field.
+func AssistantMessagesNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldAssistantMessages))
+}
+
+// SystemMessagesEQ applies the EQ predicate on the "system_messages" field.
+func SystemMessagesEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldSystemMessages, v))
+}
+
+// SystemMessagesNEQ applies the NEQ predicate on the "system_messages" field.
+func SystemMessagesNEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldSystemMessages, v))
+}
+
+// SystemMessagesIn applies the In predicate on the "system_messages" field.
+func SystemMessagesIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldSystemMessages, vs...))
+}
+
+// SystemMessagesNotIn applies the NotIn predicate on the "system_messages" field.
+func SystemMessagesNotIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldSystemMessages, vs...))
+}
+
+// SystemMessagesGT applies the GT predicate on the "system_messages" field.
+func SystemMessagesGT(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldSystemMessages, v))
+}
+
+// SystemMessagesGTE applies the GTE predicate on the "system_messages" field.
+func SystemMessagesGTE(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldSystemMessages, v))
+}
+
+// SystemMessagesLT applies the LT predicate on the "system_messages" field.
+func SystemMessagesLT(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldSystemMessages, v))
+}
+
+// SystemMessagesLTE applies the LTE predicate on the "system_messages" field.
+func SystemMessagesLTE(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldSystemMessages, v))
+}
+
+// SystemMessagesIsNil applies the IsNil predicate on the "system_messages" field.
+func SystemMessagesIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldSystemMessages))
+}
+
+// SystemMessagesNotNil applies the NotNil predicate on the "system_messages" field.
+func SystemMessagesNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldSystemMessages))
+}
+
+// VoiceMessagesEQ applies the EQ predicate on the "voice_messages" field.
+func VoiceMessagesEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldVoiceMessages, v))
+}
+
+// VoiceMessagesNEQ applies the NEQ predicate on the "voice_messages" field.
+func VoiceMessagesNEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldVoiceMessages, v))
+}
+
+// VoiceMessagesIn applies the In predicate on the "voice_messages" field.
+func VoiceMessagesIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldVoiceMessages, vs...))
+}
+
+// VoiceMessagesNotIn applies the NotIn predicate on the "voice_messages" field.
+func VoiceMessagesNotIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldVoiceMessages, vs...))
+}
+
+// VoiceMessagesGT applies the GT predicate on the "voice_messages" field.
+func VoiceMessagesGT(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldVoiceMessages, v))
+}
+
+// VoiceMessagesGTE applies the GTE predicate on the "voice_messages" field.
+func VoiceMessagesGTE(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldVoiceMessages, v))
+}
+
+// VoiceMessagesLT applies the LT predicate on the "voice_messages" field.
+func VoiceMessagesLT(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldVoiceMessages, v))
+}
+
+// VoiceMessagesLTE applies the LTE predicate on the "voice_messages" field.
+func VoiceMessagesLTE(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldVoiceMessages, v))
+}
+
+// VoiceMessagesIsNil applies the IsNil predicate on the "voice_messages" field.
+func VoiceMessagesIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldVoiceMessages))
+}
+
+// VoiceMessagesNotNil applies the NotNil predicate on the "voice_messages" field.
+func VoiceMessagesNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldVoiceMessages))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

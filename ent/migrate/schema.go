@@ -94,6 +94,10 @@ var (
 		{Name: "completed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "turn_count", Type: field.TypeInt, Default: 0},
 		{Name: "message_count", Type: field.TypeInt, Default: 0},
+		{Name: "user_messages", Type: field.TypeInt, Nullable: true},
+		{Name: "assistant_messages", Type: field.TypeInt, Nullable: true},
+		{Name: "system_messages", Type: field.TypeInt, Nullable: true},
+		{Name: "voice_messages", Type: field.TypeInt, Nullable: true},
 		{Name: "session_properties", Type: field.TypeJSON},
 		{Name: "path_taken", Type: field.TypeJSON},
 		{Name: "agent_id", Type: field.TypeUUID},
@@ -108,19 +112,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "conversations_agents_conversations",
-				Columns:    []*schema.Column{ConversationsColumns[12]},
+				Columns:    []*schema.Column{ConversationsColumns[16]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "conversations_organizations_conversations",
-				Columns:    []*schema.Column{ConversationsColumns[13]},
+				Columns:    []*schema.Column{ConversationsColumns[17]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "conversations_participants_conversations",
-				Columns:    []*schema.Column{ConversationsColumns[14]},
+				Columns:    []*schema.Column{ConversationsColumns[18]},
 				RefColumns: []*schema.Column{ParticipantsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -129,37 +133,37 @@ var (
 			{
 				Name:    "conversation_organization_id_livemode_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[1], ConversationsColumns[0]},
+				Columns: []*schema.Column{ConversationsColumns[17], ConversationsColumns[3], ConversationsColumns[1], ConversationsColumns[0]},
 			},
 			{
 				Name:    "conversation_organization_id_livemode_updated_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[2], ConversationsColumns[0]},
+				Columns: []*schema.Column{ConversationsColumns[17], ConversationsColumns[3], ConversationsColumns[2], ConversationsColumns[0]},
 			},
 			{
 				Name:    "conversation_organization_id_livemode_turn_count_id",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[8], ConversationsColumns[0]},
+				Columns: []*schema.Column{ConversationsColumns[17], ConversationsColumns[3], ConversationsColumns[8], ConversationsColumns[0]},
 			},
 			{
 				Name:    "conversation_organization_id_livemode_status_id",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[5], ConversationsColumns[0]},
+				Columns: []*schema.Column{ConversationsColumns[17], ConversationsColumns[3], ConversationsColumns[5], ConversationsColumns[0]},
 			},
 			{
 				Name:    "conversation_organization_id_livemode_status_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[5], ConversationsColumns[1], ConversationsColumns[0]},
+				Columns: []*schema.Column{ConversationsColumns[17], ConversationsColumns[3], ConversationsColumns[5], ConversationsColumns[1], ConversationsColumns[0]},
 			},
 			{
 				Name:    "conversation_organization_id_livemode_agent_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[12], ConversationsColumns[1], ConversationsColumns[0]},
+				Columns: []*schema.Column{ConversationsColumns[17], ConversationsColumns[3], ConversationsColumns[16], ConversationsColumns[1], ConversationsColumns[0]},
 			},
 			{
 				Name:    "conversation_participant_id",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[14]},
+				Columns: []*schema.Column{ConversationsColumns[18]},
 			},
 		},
 	}

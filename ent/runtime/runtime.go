@@ -183,12 +183,28 @@ func init() {
 	conversation.DefaultMessageCount = conversationDescMessageCount.Default.(int)
 	// conversation.MessageCountValidator is a validator for the "message_count" field. It is called by the builders before save.
 	conversation.MessageCountValidator = conversationDescMessageCount.Validators[0].(func(int) error)
+	// conversationDescUserMessages is the schema descriptor for user_messages field.
+	conversationDescUserMessages := conversationFields[9].Descriptor()
+	// conversation.UserMessagesValidator is a validator for the "user_messages" field. It is called by the builders before save.
+	conversation.UserMessagesValidator = conversationDescUserMessages.Validators[0].(func(int) error)
+	// conversationDescAssistantMessages is the schema descriptor for assistant_messages field.
+	conversationDescAssistantMessages := conversationFields[10].Descriptor()
+	// conversation.AssistantMessagesValidator is a validator for the "assistant_messages" field. It is called by the builders before save.
+	conversation.AssistantMessagesValidator = conversationDescAssistantMessages.Validators[0].(func(int) error)
+	// conversationDescSystemMessages is the schema descriptor for system_messages field.
+	conversationDescSystemMessages := conversationFields[11].Descriptor()
+	// conversation.SystemMessagesValidator is a validator for the "system_messages" field. It is called by the builders before save.
+	conversation.SystemMessagesValidator = conversationDescSystemMessages.Validators[0].(func(int) error)
+	// conversationDescVoiceMessages is the schema descriptor for voice_messages field.
+	conversationDescVoiceMessages := conversationFields[12].Descriptor()
+	// conversation.VoiceMessagesValidator is a validator for the "voice_messages" field. It is called by the builders before save.
+	conversation.VoiceMessagesValidator = conversationDescVoiceMessages.Validators[0].(func(int) error)
 	// conversationDescSessionProperties is the schema descriptor for session_properties field.
-	conversationDescSessionProperties := conversationFields[9].Descriptor()
+	conversationDescSessionProperties := conversationFields[13].Descriptor()
 	// conversation.DefaultSessionProperties holds the default value on creation for the session_properties field.
 	conversation.DefaultSessionProperties = conversationDescSessionProperties.Default.(map[string]interface{})
 	// conversationDescPathTaken is the schema descriptor for path_taken field.
-	conversationDescPathTaken := conversationFields[10].Descriptor()
+	conversationDescPathTaken := conversationFields[14].Descriptor()
 	// conversation.DefaultPathTaken holds the default value on creation for the path_taken field.
 	conversation.DefaultPathTaken = conversationDescPathTaken.Default.([]interface{})
 	// conversationDescID is the schema descriptor for id field.

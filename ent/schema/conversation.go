@@ -42,6 +42,16 @@ func (Conversation) Fields() []ent.Field {
 		field.Int("message_count").NonNegative().Default(0).
 			Comment("Number of messages; the next message takes position message_count+1.").
 			Annotations(conversationManagedField),
+		// Per-role and per-modality counts of the messages, kept by the
+		// appends so that conversationStats sums them instead of reading
+		// every message. NULL, not 0, on conversations stored before they
+		// existed (or written around internal/conversations): the stats
+		// count those conversations' messages themselves. Text messages are
+		// the sum of the roles less voice.
+		field.Int("user_messages").Optional().Nillable().NonNegative().Annotations(entgql.Skip()),
+		field.Int("assistant_messages").Optional().Nillable().NonNegative().Annotations(entgql.Skip()),
+		field.Int("system_messages").Optional().Nillable().NonNegative().Annotations(entgql.Skip()),
+		field.Int("voice_messages").Optional().Nillable().NonNegative().Annotations(entgql.Skip()),
 		field.JSON("session_properties", map[string]any{}).
 			Default(map[string]any{}).
 			Annotations(entgql.Type("Map"), entgql.Skip(entgql.SkipWhereInput)),

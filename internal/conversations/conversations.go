@@ -46,6 +46,7 @@ func Start(ctx context.Context, c *ent.Client, input ent.CreateConversationInput
 		if input.ConnectionCode == nil {
 			create.SetConnectionCode(newConnectionCode())
 		}
+		zeroCounters(create)
 		var err error
 		if conv, err = create.Save(ctx); err != nil {
 			return err
@@ -106,6 +107,7 @@ func appendTx(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []NewMess
 		Where(conversation.StatusEQ(conv.Status)).
 		AddMessageCount(len(inputs)).
 		AddTurnCount(turns)
+	countMessages(update, inputs)
 	if starts {
 		started := at
 		if first := inputs[0].CreatedAt; first != nil {

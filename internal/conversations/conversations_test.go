@@ -181,6 +181,12 @@ func TestImport(t *testing.T) {
 	if conv.TurnCount != 2 || conv.MessageCount != 3 || !conv.CompletedAt.Equal(ended) || conv.Status != conversation.StatusCompleted {
 		t.Errorf("imported %+v", conv)
 	}
+	counters := []*int{conv.UserMessages, conv.AssistantMessages, conv.SystemMessages, conv.VoiceMessages}
+	for i, want := range []int{1, 1, 1, 0} {
+		if counters[i] == nil || *counters[i] != want {
+			t.Errorf("message counter %d: %v, want %d", i, counters[i], want)
+		}
+	}
 	positions, err := env.Client.Message.Query().Order(ent.Asc(message.FieldPosition)).All(ctx)
 	if err != nil {
 		t.Fatal(err)

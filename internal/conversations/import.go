@@ -17,8 +17,9 @@ import (
 
 // Past is a conversation that already happened, imported whole (the demo
 // data `parley seed` writes): its status, times and transcript as they
-// were. The counters and positions are not given: Import derives them by
-// the rules Append follows.
+// were. The counters (turns, messages, messages per role and modality)
+// and positions are not given: Import derives them by the rules Append
+// follows.
 type Past struct {
 	ID                uuid.UUID // zero: a new one
 	OrganizationID    uuid.UUID
@@ -73,7 +74,7 @@ func Import(ctx context.Context, c *ent.Client, past []Past) (int, error) {
 					SetCreatedAt(at).SetUpdatedAt(at))
 			}
 			created := dbtime.Of(p.CreatedAt)
-			convs[i] = c.Conversation.Create().
+			create := c.Conversation.Create().
 				SetID(id).
 				SetOrganizationID(p.OrganizationID).SetLivemode(p.Livemode).
 				SetAgentID(p.AgentID).
@@ -86,6 +87,8 @@ func Import(ctx context.Context, c *ent.Client, past []Past) (int, error) {
 				SetNillableStartedAt(dbtime.OfPtr(p.StartedAt)).
 				SetNillableCompletedAt(dbtime.OfPtr(p.CompletedAt)).
 				SetCreatedAt(created).SetUpdatedAt(created)
+			setCounters(create, p.Messages)
+			convs[i] = create
 		}
 		if err := c.Conversation.CreateBulk(convs...).Exec(ctx); err != nil {
 			return fmt.Errorf("importing conversations: %w", err)
