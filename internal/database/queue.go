@@ -39,28 +39,41 @@ func (db *DB) QueueDriver(pool *sql.DB) riverdriver.Driver[*sql.Tx] {
 	return riverdatabasesql.New(pool)
 }
 
-// migrateQueue brings River's tables up to date. River applies each
-// version in a transaction of its own (on PostgreSQL a version may use an
-// enum value an earlier one added, which one transaction cannot), so
-// servers starting together are serialised by a session advisory lock,
-// held on a connection of its own, instead of Migrate's transaction lock.
-// On SQLite each version's BEGIN IMMEDIATE serialises them.
-func migrateQueue(ctx context.Context, db *DB) (err error) {
+// migrateQueue brings River's tables up to date, one server at a time.
+// On PostgreSQL River applies each version in a transaction of its own (a
+// version may use an enum value an earlier one added, which one
+// transaction cannot), so servers starting together are serialised by a
+// session advisory lock held on a connection of its own. On SQLite every
+// version runs in one transaction, whose BEGIN IMMEDIATE takes the write
+// lock first: a server that waited finds nothing left to do.
+func migrateQueue(ctx context.Context, db *DB) error {
 	migrator, err := rivermigrate.New(db.QueueDriver(db.SQL), nil)
 	if err != nil {
 		return fmt.Errorf("migrate queue: %w", err)
 	}
-	if db.Dialect == dialect.Postgres {
-		conn, err := db.SQL.Conn(ctx)
+	if db.Dialect == dialect.SQLite {
+		tx, err := db.SQL.BeginTx(ctx, nil)
 		if err != nil {
+			return fmt.Errorf("migrate queue: beginning transaction: %w", err)
+		}
+		if _, err := migrator.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
+			_ = tx.Rollback()
 			return fmt.Errorf("migrate queue: %w", err)
 		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockID); err != nil {
-			return fmt.Errorf("migrate queue: taking the advisory lock: %w", err)
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate queue: committing: %w", err)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockID) //nolint:errcheck // closing the session releases it too
+		return nil
 	}
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate queue: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockID); err != nil {
+		return fmt.Errorf("migrate queue: taking the advisory lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockID) //nolint:errcheck // closing the session releases it too
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("migrate queue: %w", err)
 	}
