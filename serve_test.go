@@ -244,6 +244,13 @@ func TestServeConfig(t *testing.T) {
 	if cfg.MetricsAddr != "127.0.0.1:9090" || cfg.MetricsPublic {
 		t.Fatalf("metrics: addr %q, public %v; want 127.0.0.1:9090 and false", cfg.MetricsAddr, cfg.MetricsPublic)
 	}
+	// The collector's target is the server's unless GOGC says otherwise.
+	if cfg.GOGCSet {
+		t.Fatalf("GOGCSet without GOGC")
+	}
+	if cfg, err := parseServeConfig(nil, env(map[string]string{"GOGC": "50"}), io.Discard); err != nil || !cfg.GOGCSet {
+		t.Fatalf("GOGC=50: GOGCSet %v, %v", cfg.GOGCSet, err)
+	}
 	cfg, err = parseServeConfig([]string{"--metrics-public"}, env(map[string]string{"METRICS_ADDR": "off"}), io.Discard)
 	if err != nil || cfg.MetricsAddr != "" || !cfg.MetricsPublic {
 		t.Fatalf("METRICS_ADDR=off --metrics-public: %+v, %v", cfg, err)
