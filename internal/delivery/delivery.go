@@ -131,9 +131,14 @@ func Start(ctx context.Context, db *database.DB, opts Options) (*Service, error)
 		pool.Close()
 		return nil, fmt.Errorf("webhook deliveries: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &pruneWorker{s: s}); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("webhook deliveries: %w", err)
+	}
 	s.queue, err = river.NewClient(db.QueueDriver(pool), &river.Config{
 		Queues:            map[string]river.QueueConfig{queueName: {MaxWorkers: opts.Workers}},
 		Workers:           workers,
+		PeriodicJobs:      []*river.PeriodicJob{prunePeriodically()},
 		PollOnly:          true,
 		FetchPollInterval: opts.Poll,
 		// While the queue is busy, fetch again as soon as 5 ms after the

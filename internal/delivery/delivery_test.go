@@ -17,6 +17,7 @@ import (
 
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/conversation"
+	"github.com/parleyhq/parley/ent/event"
 	"github.com/parleyhq/parley/ent/message"
 	"github.com/parleyhq/parley/ent/webhookdelivery"
 	"github.com/parleyhq/parley/internal/apikey"
@@ -532,5 +533,48 @@ func TestAnEndpointFailingForDaysIsDisabled(t *testing.T) {
 	case r := <-rc.got:
 		t.Errorf("a disabled endpoint got attempt %s", r.Envelope.EventID)
 	case <-time.After(100 * time.Millisecond): // three retry intervals
+	}
+}
+
+// Pruning deletes the delivery log and the dispatched events from before
+// the cutoff, and never an event the relay has not dispatched yet.
+func TestPruneKeepsWhatIsRecentOrUndispatched(t *testing.T) {
+	env := testenv.Open(t)
+	ctx := as(t, env, "Acme", false)
+	rc := newReceiver(t, always(http.StatusOK))
+	ep := endpoint(t, ctx, env, rc.URL)
+	svc := start(t, env, fastOptions())
+	interview(t, ctx, env, conversation.StatusCompleted)
+	rc.next(t)
+	waitLogged(t, ctx, env, ep.ID, 1)
+	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := svc.Stop(stopCtx); err != nil {
+		t.Fatal(err)
+	}
+	interview(t, ctx, env, conversation.StatusCompleted) // not dispatched: no relay runs
+	count := func() (deliveries, dispatched, waiting int) {
+		var err error
+		if deliveries, err = env.Client.WebhookDelivery.Query().Count(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if dispatched, err = env.Client.Event.Query().Where(event.DispatchedAtNotNil()).Count(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if waiting, err = env.Client.Event.Query().Where(event.DispatchedAtIsNil()).Count(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	d0, e0, w0 := count()
+	if n, m, err := svc.Prune(context.Background(), time.Now().Add(-time.Hour)); err != nil || n != 0 || m != 0 {
+		t.Fatalf("an hour-old cutoff pruned %d deliveries and %d events (%v), want none", n, m, err)
+	}
+	n, m, err := svc.Prune(context.Background(), time.Now().Add(time.Hour))
+	if err != nil || n != d0 || m != e0 {
+		t.Fatalf("a future cutoff pruned %d deliveries and %d events (%v), want %d and %d", n, m, err, d0, e0)
+	}
+	if d, e, w := count(); d != 0 || e != 0 || w != w0 || w0 == 0 {
+		t.Errorf("after pruning: %d deliveries, %d dispatched and %d waiting events (%d waiting before)", d, e, w, w0)
 	}
 }
