@@ -22,6 +22,7 @@ import (
 	"github.com/parleyhq/parley/internal/apikey"
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/observe"
+	"github.com/parleyhq/parley/internal/sse"
 	"github.com/parleyhq/parley/internal/viewer"
 )
 
@@ -55,7 +56,7 @@ type StreamOptions struct {
 
 // DefaultPingInterval keeps idle connections open through proxies that
 // drop silent ones after a minute.
-const DefaultPingInterval = 25 * time.Second
+const DefaultPingInterval = sse.DefaultPing
 
 // IsStream reports whether r opens a stream (websocket or SSE), which
 // lives past the request deadline.
@@ -239,9 +240,6 @@ func (sseTransport) Supports(r *http.Request) bool {
 }
 
 func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Time{})
-	_ = rc.SetWriteDeadline(time.Time{})
 	start := graphql.Now()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -260,41 +258,15 @@ func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 	end := &streamEnd{}
 	ctx := context.WithValue(r.Context(), streamEndKey{}, end)
 
-	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	w.WriteHeader(http.StatusOK)
-	var mu sync.Mutex
-	write := func(s string) {
-		mu.Lock()
-		defer mu.Unlock()
-		_, _ = io.WriteString(w, s)
-		_ = rc.Flush()
-	}
-	write(":\n\n")
-	stop := make(chan struct{})
-	var pinger sync.WaitGroup
-	pinger.Go(func() {
-		tick := time.NewTicker(orDefaultDuration(t.ping, DefaultPingInterval))
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				write(": ping\n\n")
-			}
-		}
-	})
-	defer pinger.Wait()
-	defer close(stop)
+	stream := sse.Start(w, "", t.ping)
+	defer stream.Close()
 
 	next := func(resp *graphql.Response) {
 		b, err := json.Marshal(resp)
 		if err != nil {
 			b, _ = json.Marshal(exec.DispatchError(ctx, gqlerror.List{{Message: "internal error"}}))
 		}
-		write("event: next\ndata: " + string(b) + "\n\n")
+		stream.Event("", "next", string(b))
 	}
 	oc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
@@ -313,13 +285,6 @@ func (t sseTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 		}
 	}
 	if r.Context().Err() == nil {
-		write("event: complete\ndata:\n\n")
+		stream.Write("event: complete\ndata:\n\n")
 	}
-}
-
-func orDefaultDuration(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
 }

@@ -4,19 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"strings"
-	"sync"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/conversations"
+	"github.com/parleyhq/parley/internal/gid"
 	"github.com/parleyhq/parley/internal/live"
+	"github.com/parleyhq/parley/internal/sse"
 	"github.com/parleyhq/parley/internal/viewer"
 )
 
@@ -34,7 +31,7 @@ func WithEvents(b *live.Broker, client *ent.Client) Option {
 const replayLimit = 1000
 
 // eventsPing keeps an idle stream open through proxies.
-const eventsPing = 25 * time.Second
+const eventsPing = sse.DefaultPing
 
 // streamConversationEvents serves a conversation's changes as Server-Sent
 // Events: `conversation.messages_appended` with the appended messages and
@@ -89,53 +86,24 @@ func (h *Handler) streamConversationEvents(w http.ResponseWriter, r *http.Reques
 		}
 	}
 
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Time{})
-	_ = rc.SetWriteDeadline(time.Time{})
-	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	var mu sync.Mutex
-	write := func(s string) {
-		mu.Lock()
-		defer mu.Unlock()
-		_, _ = io.WriteString(w, s)
-		_ = rc.Flush()
-	}
-	write(": streaming the events of conversation " + id.String() + "\n\n")
-	stop := make(chan struct{})
-	var pinger sync.WaitGroup
-	pinger.Go(func() {
-		tick := time.NewTicker(eventsPing)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				write(": ping\n\n")
-			}
-		}
-	})
-	defer pinger.Wait()
-	defer close(stop)
+	stream := sse.Start(w, " streaming the events of conversation "+id.String(), eventsPing)
+	defer stream.Close()
 
 	last := after
 	send := func(ev live.Event) bool {
-		if !greater(ev.ID, last) { // replayed already
+		if gid.Compare(ev.ID, last) <= 0 { // replayed already
 			return true
 		}
 		data, err := h.render(r.Context(), id, ev)
 		if err != nil {
 			if r.Context().Err() == nil {
 				h.logger.ErrorContext(r.Context(), "rendering a conversation event", "error", err, "event_id", ev.ID)
-				write(errorEvent(apperr.New(apperr.Internal, "internal error")))
+				stream.Write(errorEvent(apperr.New(apperr.Internal, "internal error")))
 			}
 			return false
 		}
 		last = ev.ID
-		write(fmt.Sprintf("id: %s\nevent: %s\ndata: %s\n\n", ev.ID, ev.Type, data))
+		stream.Event(ev.ID.String(), ev.Type, string(data))
 		return true
 	}
 	for _, ev := range replay {
@@ -150,7 +118,7 @@ func (h *Handler) streamConversationEvents(w http.ResponseWriter, r *http.Reques
 		case ev, ok := <-sub.Events():
 			if !ok {
 				if err := sub.Err(); err != nil {
-					write(errorEvent(apperr.New(apperr.Unavailable, "%s", err)))
+					stream.Write(errorEvent(apperr.New(apperr.Unavailable, "%s", err)))
 				}
 				return
 			}
@@ -166,8 +134,6 @@ func errorEvent(e *apperr.Error) string {
 	b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message}})
 	return "event: error\ndata: " + string(b) + "\n\n"
 }
-
-func greater(a, b uuid.UUID) bool { return strings.Compare(string(a[:]), string(b[:])) > 0 }
 
 // render is an event's data: {"data": {"conversation_id", "messages"}} for
 // an append (the appended messages, by position), else {"data":

@@ -16,6 +16,7 @@ package rest
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -56,10 +57,15 @@ func New(exec *executor.Executor, logger *slog.Logger, opts ...Option) *Handler 
 	}
 	r := mux.NewRouter()
 	page := []string{"limit", "after", "before"}
-	allowed := map[*mux.Route]string{}
+	// The methods each path answers, for the Allow header of a 405.
+	var allowed []pathMethods
 	route := func(path string, handler http.Handler, methods ...string) {
 		rt := r.Handle(Prefix+path, handler).Methods(methods...)
-		allowed[rt] = strings.Join(methods, ", ")
+		tpl, err := rt.GetPathRegexp()
+		if err != nil {
+			panic(fmt.Sprintf("rest: route %s: %v", path, err)) // a typo in the table above
+		}
+		allowed = append(allowed, pathMethods{regexp.MustCompile(tpl), methods})
 	}
 	route("/conversations", takes(h.listConversations, append(page, "status", "agent_id")...), http.MethodGet)
 	route("/conversations/{id}", takes(h.getConversation), http.MethodGet)
@@ -81,7 +87,7 @@ func New(exec *executor.Executor, logger *slog.Logger, opts ...Option) *Handler 
 		WriteError(w, r, apperr.NotFoundf("no route %s %s", r.Method, r.URL.Path))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		methods := allowedMethods(r, allowed, req)
+		methods := allowedMethods(allowed, req.URL.Path)
 		w.Header().Set("Allow", strings.Join(methods, ", "))
 		WriteError(w, req, apperr.New(apperr.MethodNotAllowed, "method %s is not allowed on %s; use %s", req.Method, req.URL.Path, strings.Join(methods, " or ")))
 	})
@@ -105,16 +111,20 @@ func (h *Handler) NameRoutes(next http.Handler) http.Handler {
 	})
 }
 
-// allowedMethods are the methods of the routes whose path matches req's,
+type pathMethods struct {
+	path    *regexp.Regexp
+	methods []string
+}
+
+// allowedMethods are the methods of the routes whose path matches path,
 // with HEAD wherever GET is (ServeHTTP serves HEAD as GET).
-func allowedMethods(r *mux.Router, allowed map[*mux.Route]string, req *http.Request) []string {
+func allowedMethods(routes []pathMethods, path string) []string {
 	var out []string
-	for rt, methods := range allowed {
-		tpl, err := rt.GetPathRegexp()
-		if err != nil || !regexp.MustCompile(tpl).MatchString(req.URL.Path) {
+	for _, rt := range routes {
+		if !rt.path.MatchString(path) {
 			continue
 		}
-		for _, m := range strings.Split(methods, ", ") {
+		for _, m := range rt.methods {
 			out = append(out, m)
 			if m == http.MethodGet {
 				out = append(out, http.MethodHead)

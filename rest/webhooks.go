@@ -73,7 +73,7 @@ func (h *Handler) createWebhookEndpoint(w http.ResponseWriter, r *http.Request) 
 		h.respond(w, r, nil, apperr.Invalidf("url: required"))
 		return
 	}
-	h.withSecret(w, r, http.StatusCreated, createWebhookEndpoint, map[string]any{"input": body.input()})
+	h.withSecret(w, r, http.StatusCreated, createWebhookEndpoint, map[string]any{"input": body.input()}, uuid.Nil)
 }
 
 func (h *Handler) updateWebhookEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -116,7 +116,7 @@ func (h *Handler) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) {
 	if body.OverlapSeconds != nil {
 		vars["overlap"] = *body.OverlapSeconds
 	}
-	h.withSecret(w, r, http.StatusOK, rotateWebhookSecret, vars)
+	h.withSecret(w, r, http.StatusOK, rotateWebhookSecret, vars, id)
 }
 
 func (h *Handler) sendTestWebhook(w http.ResponseWriter, r *http.Request) {
@@ -197,8 +197,9 @@ func (h *Handler) mutateObject(w http.ResponseWriter, r *http.Request, status in
 }
 
 // withSecret answers the endpoint a mutation returned with its secret, the
-// one answer that carries it.
-func (h *Handler) withSecret(w http.ResponseWriter, r *http.Request, status int, mutation string, vars map[string]any) {
+// one answer that carries it; id names the endpoint changed (uuid.Nil
+// for a new one), for the 404 of one the caller cannot see.
+func (h *Handler) withSecret(w http.ResponseWriter, r *http.Request, status int, mutation string, vars map[string]any, id uuid.UUID) {
 	var out struct {
 		Object struct {
 			Secret   string          `json:"secret"`
@@ -206,8 +207,8 @@ func (h *Handler) withSecret(w http.ResponseWriter, r *http.Request, status int,
 		} `json:"object"`
 	}
 	err := h.execute(r.Context(), mutation, vars, &out)
-	if id, ok := vars["id"].(string); ok {
-		err = missing(err, false, "webhook endpoint", uuid.MustParse(id))
+	if id != uuid.Nil {
+		err = missing(err, false, "webhook endpoint", id)
 	}
 	if err != nil {
 		h.respond(w, r, nil, err)

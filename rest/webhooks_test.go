@@ -1,10 +1,10 @@
 package rest_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -61,16 +61,11 @@ func sendJSON(t *testing.T, env *apitest.Env, method, key, target, body string) 
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	var r *bytes.Reader
+	var r io.Reader // nil, not a nil *strings.Reader, for no body
 	if body != "" {
-		r = bytes.NewReader([]byte(body))
+		r = strings.NewReader(body)
 	}
-	var res response
-	if r != nil {
-		res = env.Send(t, method, key, target, r, header)
-	} else {
-		res = env.Send(t, method, key, target, nil, header)
-	}
+	res := env.Send(t, method, key, target, r, header)
 	return req, res
 }
 

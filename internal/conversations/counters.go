@@ -21,25 +21,34 @@ func zeroCounters(create *ent.ConversationCreate) {
 	create.SetUserMessages(0).SetAssistantMessages(0).SetSystemMessages(0).SetVoiceMessages(0)
 }
 
-// countMessages adds the appended messages to the conversation's counters.
-func countMessages(update *ent.ConversationUpdateOne, inputs []NewMessage) {
-	added := map[string]int{}
-	for _, in := range inputs {
-		switch in.Role {
+// counterColumns are the counters, in the order they are written.
+var counterColumns = []string{conversation.FieldUserMessages, conversation.FieldAssistantMessages,
+	conversation.FieldSystemMessages, conversation.FieldVoiceMessages}
+
+// tally counts msgs by counter column.
+func tally(msgs []NewMessage) map[string]int {
+	n := map[string]int{}
+	for _, m := range msgs {
+		switch m.Role {
 		case message.RoleUser:
-			added[conversation.FieldUserMessages]++
+			n[conversation.FieldUserMessages]++
 		case message.RoleAssistant:
-			added[conversation.FieldAssistantMessages]++
+			n[conversation.FieldAssistantMessages]++
 		case message.RoleSystem:
-			added[conversation.FieldSystemMessages]++
+			n[conversation.FieldSystemMessages]++
 		}
-		if in.Modality == message.ModalityVoice {
-			added[conversation.FieldVoiceMessages]++
+		if m.Modality == message.ModalityVoice {
+			n[conversation.FieldVoiceMessages]++
 		}
 	}
+	return n
+}
+
+// countMessages adds the appended messages to the conversation's counters.
+func countMessages(update *ent.ConversationUpdateOne, inputs []NewMessage) {
+	added := tally(inputs)
 	update.Modify(func(u *sql.UpdateBuilder) {
-		for _, col := range []string{conversation.FieldUserMessages, conversation.FieldAssistantMessages,
-			conversation.FieldSystemMessages, conversation.FieldVoiceMessages} {
+		for _, col := range counterColumns {
 			if n := added[col]; n > 0 {
 				// col + n, not ent's Add (COALESCE(col, 0) + n), which
 				// would turn "never counted" into a wrong count.
@@ -54,19 +63,9 @@ func countMessages(update *ent.ConversationUpdateOne, inputs []NewMessage) {
 // setCounters gives an imported conversation the counters of its whole
 // transcript.
 func setCounters(create *ent.ConversationCreate, msgs []NewMessage) {
-	var user, assistant, system, voice int
-	for _, m := range msgs {
-		switch m.Role {
-		case message.RoleUser:
-			user++
-		case message.RoleAssistant:
-			assistant++
-		case message.RoleSystem:
-			system++
-		}
-		if m.Modality == message.ModalityVoice {
-			voice++
-		}
-	}
-	create.SetUserMessages(user).SetAssistantMessages(assistant).SetSystemMessages(system).SetVoiceMessages(voice)
+	n := tally(msgs)
+	create.SetUserMessages(n[conversation.FieldUserMessages]).
+		SetAssistantMessages(n[conversation.FieldAssistantMessages]).
+		SetSystemMessages(n[conversation.FieldSystemMessages]).
+		SetVoiceMessages(n[conversation.FieldVoiceMessages])
 }

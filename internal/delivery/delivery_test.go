@@ -418,11 +418,7 @@ func TestTwoProcessesDeliverEachEventOnce(t *testing.T) {
 	endpoint(t, ctx, env, rc.URL, conversations.EventStarted, conversations.EventCompleted)
 	start(t, env, fastOptions())
 	// The second process has a database client of its own.
-	second, err := testenv.Reopen(t, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	start(t, second, fastOptions())
+	start(t, testenv.Reopen(t, env), fastOptions())
 	const n = 10
 	for range n {
 		interview(t, ctx, env, conversation.StatusCompleted)

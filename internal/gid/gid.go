@@ -114,6 +114,10 @@ func newAt(t Type, now time.Time) uuid.UUID {
 	return id
 }
 
+// Compare orders two IDs as they were minted: by time first (the IDs of
+// one type minted by one process strictly), as their bytes sort.
+func Compare(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) }
+
 // TypeOf reports the type tagged in id, and false when id was not minted here.
 func TypeOf(id uuid.UUID) (Type, bool) {
 	if id.Version() != version || id.Variant() != uuid.RFC4122 {

@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/event"
 	"github.com/parleyhq/parley/ent/privacy"
+	"github.com/parleyhq/parley/internal/gid"
 )
 
 // catchUpLimit bounds the events re-read after a reconnection; a longer
@@ -107,19 +108,10 @@ func (l *Listener) session(ctx context.Context) (listened bool, err error) {
 }
 
 func (l *Listener) publish(ev Event) {
-	if bytesGreater(ev.ID, l.last) {
+	if gid.Compare(ev.ID, l.last) > 0 {
 		l.last = ev.ID
 	}
 	l.broker.Publish(ev)
-}
-
-func bytesGreater(a, b uuid.UUID) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return a[i] > b[i]
-		}
-	}
-	return false
 }
 
 // decode reads a notification; one that carries only an ID (its event

@@ -85,9 +85,9 @@ func Open(t testing.TB, opts ...database.Option) *Env {
 
 // Reopen opens env's database again with a client and pool of its own, as
 // another server process sharing it would.
-func Reopen(t testing.TB, env *Env, opts ...database.Option) (*Env, error) {
+func Reopen(t testing.TB, env *Env, opts ...database.Option) *Env {
 	t.Helper()
-	return openURL(t, env.URL, opts...), nil
+	return openURL(t, env.URL, opts...)
 }
 
 func openURL(t testing.TB, url string, opts ...database.Option) *Env {
