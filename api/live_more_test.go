@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/parleyhq/parley/api"
 	"github.com/parleyhq/parley/api/apitest"
+	"github.com/parleyhq/parley/internal/conversations"
 	"github.com/parleyhq/parley/internal/live"
 	"github.com/parleyhq/parley/internal/testenv"
 )
@@ -251,5 +254,32 @@ func TestRESTEventStreamRefusals(t *testing.T) {
 	}
 	if n := env.Live.Count(); n != 0 {
 		t.Fatalf("%d streams left open by refused ones", n)
+	}
+}
+
+// An append that commits after the subscription is registered but before
+// the subscription reads where the conversation stands is counted by that
+// read, and its event arrives afterwards: its messages are still sent, not
+// taken for history. (The event is published by hand here to make that
+// interleaving happen every time.)
+func TestMessageAddedSendsAnAppendThatRacedItsStart(t *testing.T) {
+	env := apitest.Start(t)
+	f := newFixture(t, env, "Acme")
+	appendMessages(t, env, f.key, f.conversationID, "one", "two")
+	org := env.MustGraphQL(t, f.key, `{ viewer { organization { id } } }`, nil)
+	orgID := uuid.MustParse(org["viewer"].(map[string]any)["organization"].(map[string]any)["id"].(string))
+
+	c := connect(t, env, f.key)
+	c.subscribe("1", messageAddedQuery, map[string]any{"id": f.conversationID})
+	waitSubscribed(t, env, 1)
+	env.Live.Publish(live.Event{
+		ID: uuid.New(), OrganizationID: orgID, ConversationID: uuid.MustParse(f.conversationID),
+		Type: conversations.EventMessagesAppended, OccurredAt: time.Now(), MessageCount: 2, Appended: 2,
+	})
+	appendMessages(t, env, f.key, f.conversationID, "three")
+	for i, want := range []string{"one", "two", "three"} {
+		if m := c.next("1")["messageAdded"].(map[string]any); m["content"] != want || m["position"] != float64(i+1) {
+			t.Fatalf("message %d: %v, want %q at position %d", i, m, want, i+1)
+		}
 	}
 }

@@ -159,9 +159,15 @@ func messageAdded(ctx context.Context, r *Resolver, id uuid.UUID) (<-chan *ent.M
 	// Messages are read by position, up to the count each event reports:
 	// an event that arrives after a later one finds its messages sent
 	// already, so each message goes out once and in order whatever order
-	// the events come in.
-	last := conv.MessageCount
+	// the events come in. An append that committed between subscribing and
+	// that read is in the count read, but its event arrives here: until
+	// something is sent, an event's own messages are sent even when the
+	// read counted them.
+	last, sent := conv.MessageCount, false
 	return stream(ctx, r, sub, func(ctx context.Context, ev live.Event, send func(*ent.Message) bool) error {
+		if first := ev.MessageCount - ev.Appended; !sent && ev.Appended > 0 && first < last {
+			last = first
+		}
 		if ev.MessageCount <= last {
 			return nil
 		}
@@ -175,7 +181,7 @@ func messageAdded(ctx context.Context, r *Resolver, id uuid.UUID) (<-chan *ent.M
 			if !send(m) {
 				return nil
 			}
-			last = m.Position
+			last, sent = m.Position, true
 		}
 		return nil
 	}), nil

@@ -104,50 +104,70 @@ func (w *attemptWorker) Work(ctx context.Context, job *river.Job[attemptArgs]) e
 	}
 	retry := outcome == outcomeFailure && disableReason == "" && job.Attempt < job.MaxAttempts
 
-	entry := s.db.Client.WebhookDelivery.Create().
-		SetEndpointID(ep.ID).
-		SetEventID(args.EventID).
-		SetEventType(envelope.EventType).
-		SetAttempt(job.Attempt).
-		SetAttemptedAt(dbtime.Of(attemptedAt(job.JobRow))).
-		SetLatencyMs(int(res.Latency.Milliseconds())).
-		SetSuccess(outcome == outcomeSuccess)
-	if res.Status != 0 {
-		entry.SetResponseStatus(res.Status)
-	}
-	if sendErr != nil {
-		entry.SetError(describe(sendErr, s.opts.Client.Timeout))
-	}
-	if retry {
-		next := s.nextAttempt(job.JobRow, time.Now())
-		s.retryAt.Store(retryKey{job.ID, job.Attempt}, next)
-		entry.SetNextAttemptAt(dbtime.Of(next))
-	}
-	// The log and the endpoint's state are written even when the attempt
-	// was cut short by a shutdown.
+	// The log entry and the endpoint's new state are written in one
+	// transaction, so nobody reads one without the other; they are
+	// written even when the attempt was cut short by a shutdown.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := entry.Exec(ctx); err != nil {
+	var next *time.Time
+	if retry {
+		at := s.nextAttempt(job.JobRow, time.Now())
+		s.retryAt.Store(retryKey{job.ID, job.Attempt}, at)
+		next = &at
+	}
+	err = s.inTx(ctx, func(tx *ent.Tx) error {
+		entry := tx.WebhookDelivery.Create().
+			SetEndpointID(ep.ID).
+			SetEventID(args.EventID).
+			SetEventType(envelope.EventType).
+			SetAttempt(job.Attempt).
+			SetAttemptedAt(dbtime.Of(attemptedAt(job.JobRow))).
+			SetLatencyMs(int(res.Latency.Milliseconds())).
+			SetSuccess(outcome == outcomeSuccess)
+		if res.Status != 0 {
+			entry.SetResponseStatus(res.Status)
+		}
+		if sendErr != nil {
+			entry.SetError(describe(sendErr, s.opts.Client.Timeout))
+		}
+		if next != nil {
+			entry.SetNextAttemptAt(dbtime.Of(*next))
+		}
+		if err := entry.Exec(ctx); err != nil {
+			return fmt.Errorf("recording the attempt: %w", err)
+		}
+		update := tx.WebhookEndpoint.UpdateOne(ep)
+		switch {
+		case disableReason != "":
+			update.SetEnabled(false).SetDisabledReason(disableReason)
+			if failingSince != nil {
+				update.SetFailingSince(dbtime.Of(*failingSince))
+			}
+		case outcome == outcomeSuccess && ep.FailingSince != nil:
+			update.ClearFailingSince()
+		case outcome == outcomeFailure && ep.FailingSince == nil:
+			update.SetFailingSince(dbtime.Of(now))
+		default:
+			return nil
+		}
+		if err := update.Exec(ctx); err != nil {
+			return fmt.Errorf("updating the endpoint's state: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
 		s.log.Error("webhook: recording a delivery attempt", "error", err, "endpoint_id", ep.ID, "event_id", args.EventID)
 	}
 	s.metrics.outcome(outcome)
 
 	switch {
 	case outcome == outcomeSuccess:
-		if ep.FailingSince != nil {
-			if err := ep.Update().ClearFailingSince().Exec(ctx); err != nil {
-				s.log.Error("webhook: clearing failing_since", "error", err, "endpoint_id", ep.ID)
-			}
-		}
 		return nil
 	case disableReason != "":
-		s.disable(ctx, ep, disableReason, failingSince)
-		return river.JobCancel(errors.New(disableReason))
-	}
-	if ep.FailingSince == nil {
-		if err := ep.Update().SetFailingSince(dbtime.Of(now)).Exec(ctx); err != nil {
-			s.log.Error("webhook: setting failing_since", "error", err, "endpoint_id", ep.ID)
+		if err == nil {
+			s.log.Warn("webhook endpoint disabled", "endpoint_id", ep.ID, "organization_id", ep.OrganizationID, "reason", disableReason)
 		}
+		return river.JobCancel(errors.New(disableReason))
 	}
 	return fmt.Errorf("attempt %d: %s", job.Attempt, said)
 }
@@ -165,17 +185,20 @@ func (s *Service) envelopeOf(ctx context.Context, args attemptArgs) (webhook.Env
 	return webhook.NewEnvelope(e.Type, e.ID, e.OccurredAt, e.OrganizationID, e.Data), nil
 }
 
-// disable stops deliveries to ep and says why, for its owner to read.
-func (s *Service) disable(ctx context.Context, ep *ent.WebhookEndpoint, reason string, failingSince *time.Time) {
-	update := ep.Update().SetEnabled(false).SetDisabledReason(reason)
-	if failingSince != nil {
-		update.SetFailingSince(dbtime.Of(*failingSince))
+// inTx runs fn in a transaction of its own and commits it.
+func (s *Service) inTx(ctx context.Context, fn func(*ent.Tx) error) error {
+	tx, err := s.db.Client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("beginning a transaction: %w", err)
 	}
-	if err := update.Exec(ctx); err != nil {
-		s.log.Error("webhook: disabling an endpoint", "error", err, "endpoint_id", ep.ID)
-		return
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
 	}
-	s.log.Warn("webhook endpoint disabled", "endpoint_id", ep.ID, "organization_id", ep.OrganizationID, "reason", reason)
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
 }
 
 // nextAttempt is when the attempt after job's current one is due: the
