@@ -3,4 +3,4 @@ package main
 // Code generation: ent (with entgql) first, since gqlgen reads the GraphQL
 // schema and Go types it produces.
 //go:generate go run ./ent/entc.go
-//go:generate go run github.com/99designs/gqlgen generate --config gqlgen.yml
+//go:generate go run ./graph/gqlgen gqlgen.yml

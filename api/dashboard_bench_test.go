@@ -142,9 +142,9 @@ func TestDashboardAllocations(t *testing.T) {
 		req  func() *http.Request
 		max  float64
 	}{
-		{"graphql", d.graphQLRequest, 115_000},
-		{"rest-list", d.listRequest, 8_000},
-		{"rest-transcript", d.transcriptRequest, 4_000},
+		{"graphql", d.graphQLRequest, 70_000},
+		{"rest-list", d.listRequest, 6_000},
+		{"rest-transcript", d.transcriptRequest, 3_000},
 	}
 	for _, c := range cases {
 		allocs := testing.AllocsPerRun(5, func() { d.serve(t, c.req()) })

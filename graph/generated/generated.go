@@ -11227,6 +11227,525 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // endregion **************************** field.gotpl *****************************
 
+// region    *************************** inplace.gotpl ****************************
+
+// marshalSliceInPlace is graphql.MarshalSliceConcurrently without the
+// goroutines, for elements whose selection does no I/O: each element has
+// its field context (its index in the path) and, unless panics are left to
+// the caller, its own recovery.
+func marshalSliceInPlace(ctx context.Context, n int, recoverPanics bool, marshalElement func(context.Context, int) graphql.Marshaler) graphql.Array {
+	ret := make(graphql.Array, n)
+	indexes := make([]int, n)
+	fcs := make([]graphql.FieldContext, n)
+	for i := range n {
+		indexes[i] = i
+		fcs[i].Index = &indexes[i]
+		ret[i] = marshalElementInPlace(graphql.WithFieldContext(ctx, &fcs[i]), i, recoverPanics, marshalElement)
+	}
+	return ret
+}
+
+func marshalElementInPlace(ctx context.Context, i int, recoverPanics bool, marshalElement func(context.Context, int) graphql.Marshaler) (ret graphql.Marshaler) {
+	if recoverPanics {
+		defer func() {
+			if r := recover(); r != nil {
+				graphql.AddError(ctx, graphql.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+	}
+	return marshalElement(ctx, i)
+}
+
+// selectionDoesIO_Agent reports whether marshalling Agent values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_Agent(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, agentImplementors) {
+		switch field.Name {
+		case "conversations":
+			return true
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_AgentConnection reports whether marshalling AgentConnection values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_AgentConnection(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, agentConnectionImplementors) {
+		switch field.Name {
+		case "edges":
+			if ec.selectionDoesIO_AgentEdge(field.Selections) {
+				return true
+			}
+		case "pageInfo":
+			if ec.selectionDoesIO_PageInfo(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_AgentEdge reports whether marshalling AgentEdge values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_AgentEdge(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, agentEdgeImplementors) {
+		switch field.Name {
+		case "node":
+			if ec.selectionDoesIO_Agent(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_AppendMessagesPayload reports whether marshalling AppendMessagesPayload values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_AppendMessagesPayload(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, appendMessagesPayloadImplementors) {
+		switch field.Name {
+		case "conversation":
+			if ec.selectionDoesIO_Conversation(field.Selections) {
+				return true
+			}
+		case "messages":
+			if ec.selectionDoesIO_Message(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_Conversation reports whether marshalling Conversation values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_Conversation(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, conversationImplementors) {
+		switch field.Name {
+		case "agent":
+			return true
+		case "participant":
+			return true
+		case "messages":
+			return true
+		case "transcript":
+			return true
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_ConversationConnection reports whether marshalling ConversationConnection values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_ConversationConnection(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, conversationConnectionImplementors) {
+		switch field.Name {
+		case "edges":
+			if ec.selectionDoesIO_ConversationEdge(field.Selections) {
+				return true
+			}
+		case "pageInfo":
+			if ec.selectionDoesIO_PageInfo(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_ConversationEdge reports whether marshalling ConversationEdge values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_ConversationEdge(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, conversationEdgeImplementors) {
+		switch field.Name {
+		case "node":
+			if ec.selectionDoesIO_Conversation(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_ConversationEvent reports whether marshalling ConversationEvent values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_ConversationEvent(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, conversationEventImplementors) {
+		switch field.Name {
+		case "conversation":
+			if ec.selectionDoesIO_Conversation(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_ConversationStats reports whether marshalling ConversationStats values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_ConversationStats(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, conversationStatsImplementors) {
+		switch field.Name {
+		case "groups":
+			if ec.selectionDoesIO_ConversationStatsGroup(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_ConversationStatsGroup reports whether marshalling ConversationStatsGroup values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_ConversationStatsGroup(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, conversationStatsGroupImplementors) {
+		switch field.Name {
+		case "byStatus":
+			if ec.selectionDoesIO_ConversationStatusCounts(field.Selections) {
+				return true
+			}
+		case "durationMs":
+			if ec.selectionDoesIO_Distribution(field.Selections) {
+				return true
+			}
+		case "turnCount":
+			if ec.selectionDoesIO_Distribution(field.Selections) {
+				return true
+			}
+		case "messages":
+			if ec.selectionDoesIO_MessageStats(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_ConversationStatusCounts reports whether marshalling ConversationStatusCounts values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_ConversationStatusCounts(sel ast.SelectionSet) bool {
+	return false
+}
+
+// selectionDoesIO_DeleteWebhookEndpointPayload reports whether marshalling DeleteWebhookEndpointPayload values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_DeleteWebhookEndpointPayload(sel ast.SelectionSet) bool {
+	return false
+}
+
+// selectionDoesIO_Distribution reports whether marshalling Distribution values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_Distribution(sel ast.SelectionSet) bool {
+	return false
+}
+
+// selectionDoesIO_Message reports whether marshalling Message values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_Message(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, messageImplementors) {
+		switch field.Name {
+		case "conversation":
+			return true
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_MessageConnection reports whether marshalling MessageConnection values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_MessageConnection(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, messageConnectionImplementors) {
+		switch field.Name {
+		case "edges":
+			if ec.selectionDoesIO_MessageEdge(field.Selections) {
+				return true
+			}
+		case "pageInfo":
+			if ec.selectionDoesIO_PageInfo(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_MessageEdge reports whether marshalling MessageEdge values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_MessageEdge(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, messageEdgeImplementors) {
+		switch field.Name {
+		case "node":
+			if ec.selectionDoesIO_Message(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_MessageStats reports whether marshalling MessageStats values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_MessageStats(sel ast.SelectionSet) bool {
+	return false
+}
+
+// selectionDoesIO_Organization reports whether marshalling Organization values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_Organization(sel ast.SelectionSet) bool {
+	return false
+}
+
+// selectionDoesIO_PageInfo reports whether marshalling PageInfo values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_PageInfo(sel ast.SelectionSet) bool {
+	return false
+}
+
+// selectionDoesIO_Participant reports whether marshalling Participant values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_Participant(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, participantImplementors) {
+		switch field.Name {
+		case "conversations":
+			return true
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_ParticipantConnection reports whether marshalling ParticipantConnection values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_ParticipantConnection(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, participantConnectionImplementors) {
+		switch field.Name {
+		case "edges":
+			if ec.selectionDoesIO_ParticipantEdge(field.Selections) {
+				return true
+			}
+		case "pageInfo":
+			if ec.selectionDoesIO_PageInfo(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_ParticipantEdge reports whether marshalling ParticipantEdge values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_ParticipantEdge(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, participantEdgeImplementors) {
+		switch field.Name {
+		case "node":
+			if ec.selectionDoesIO_Participant(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_Viewer reports whether marshalling Viewer values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_Viewer(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, viewerImplementors) {
+		switch field.Name {
+		case "organization":
+			if ec.selectionDoesIO_Organization(field.Selections) {
+				return true
+			}
+		case "webhookEndpoints":
+			return true
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_WebhookDelivery reports whether marshalling WebhookDelivery values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_WebhookDelivery(sel ast.SelectionSet) bool {
+	return false
+}
+
+// selectionDoesIO_WebhookDeliveryConnection reports whether marshalling WebhookDeliveryConnection values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_WebhookDeliveryConnection(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryConnectionImplementors) {
+		switch field.Name {
+		case "edges":
+			if ec.selectionDoesIO_WebhookDeliveryEdge(field.Selections) {
+				return true
+			}
+		case "pageInfo":
+			if ec.selectionDoesIO_PageInfo(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_WebhookDeliveryEdge reports whether marshalling WebhookDeliveryEdge values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_WebhookDeliveryEdge(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryEdgeImplementors) {
+		switch field.Name {
+		case "node":
+			if ec.selectionDoesIO_WebhookDelivery(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_WebhookEndpoint reports whether marshalling WebhookEndpoint values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_WebhookEndpoint(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, webhookEndpointImplementors) {
+		switch field.Name {
+		case "deliveries":
+			return true
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_WebhookEndpointConnection reports whether marshalling WebhookEndpointConnection values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_WebhookEndpointConnection(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, webhookEndpointConnectionImplementors) {
+		switch field.Name {
+		case "edges":
+			if ec.selectionDoesIO_WebhookEndpointEdge(field.Selections) {
+				return true
+			}
+		case "pageInfo":
+			if ec.selectionDoesIO_PageInfo(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_WebhookEndpointEdge reports whether marshalling WebhookEndpointEdge values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_WebhookEndpointEdge(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, webhookEndpointEdgeImplementors) {
+		switch field.Name {
+		case "node":
+			if ec.selectionDoesIO_WebhookEndpoint(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_WebhookEndpointSecretPayload reports whether marshalling WebhookEndpointSecretPayload values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_WebhookEndpointSecretPayload(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, webhookEndpointSecretPayloadImplementors) {
+		switch field.Name {
+		case "endpoint":
+			if ec.selectionDoesIO_WebhookEndpoint(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO_WebhookMessagePayload reports whether marshalling WebhookMessagePayload values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO_WebhookMessagePayload(sel ast.SelectionSet) bool {
+	return false
+}
+
+// selectionDoesIO___Directive reports whether marshalling __Directive values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO___Directive(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors) {
+		switch field.Name {
+		case "args":
+			if ec.selectionDoesIO___InputValue(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO___EnumValue reports whether marshalling __EnumValue values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO___EnumValue(sel ast.SelectionSet) bool {
+	return false
+}
+
+// selectionDoesIO___Field reports whether marshalling __Field values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO___Field(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors) {
+		switch field.Name {
+		case "args":
+			if ec.selectionDoesIO___InputValue(field.Selections) {
+				return true
+			}
+		case "type":
+			if ec.selectionDoesIO___Type(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO___InputValue reports whether marshalling __InputValue values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO___InputValue(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors) {
+		switch field.Name {
+		case "type":
+			if ec.selectionDoesIO___Type(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO___Schema reports whether marshalling __Schema values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO___Schema(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors) {
+		switch field.Name {
+		case "types":
+			if ec.selectionDoesIO___Type(field.Selections) {
+				return true
+			}
+		case "queryType":
+			if ec.selectionDoesIO___Type(field.Selections) {
+				return true
+			}
+		case "mutationType":
+			if ec.selectionDoesIO___Type(field.Selections) {
+				return true
+			}
+		case "subscriptionType":
+			if ec.selectionDoesIO___Type(field.Selections) {
+				return true
+			}
+		case "directives":
+			if ec.selectionDoesIO___Directive(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionDoesIO___Type reports whether marshalling __Type values with sel calls a resolver or a method that takes a context.
+func (ec *executionContext) selectionDoesIO___Type(sel ast.SelectionSet) bool {
+	for _, field := range graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors) {
+		switch field.Name {
+		case "fields":
+			if ec.selectionDoesIO___Field(field.Selections) {
+				return true
+			}
+		case "interfaces":
+			if ec.selectionDoesIO___Type(field.Selections) {
+				return true
+			}
+		case "possibleTypes":
+			if ec.selectionDoesIO___Type(field.Selections) {
+				return true
+			}
+		case "enumValues":
+			if ec.selectionDoesIO___EnumValue(field.Selections) {
+				return true
+			}
+		case "inputFields":
+			if ec.selectionDoesIO___InputValue(field.Selections) {
+				return true
+			}
+		case "ofType":
+			if ec.selectionDoesIO___Type(field.Selections) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// endregion *************************** inplace.gotpl ****************************
+
 // region    **************************** input.gotpl *****************************
 
 func (ec *executionContext) unmarshalInputAgentOrder(ctx context.Context, obj any) (ent.AgentOrder, error) {
@@ -15024,37 +15543,37 @@ func (ec *executionContext) _Agent(ctx context.Context, sel ast.SelectionSet, ob
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Agent")
 		case "id":
-			out.Values[i] = ec._Agent_id(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.ID)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
-			out.Values[i] = ec._Agent_createdAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
-			out.Values[i] = ec._Agent_updatedAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "livemode":
-			out.Values[i] = ec._Agent_livemode(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.Livemode)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Agent_name(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.Name)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._Agent_description(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "goal":
-			out.Values[i] = ec._Agent_goal(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Goal)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -15064,7 +15583,7 @@ func (ec *executionContext) _Agent(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "defaultMode":
-			out.Values[i] = ec._Agent_defaultMode(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DefaultMode)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -15113,7 +15632,7 @@ func (ec *executionContext) _AgentConnection(ctx context.Context, sel ast.Select
 				out.Invalids++
 			}
 		case "totalCount":
-			out.Values[i] = ec._AgentConnection_totalCount(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15151,7 +15670,7 @@ func (ec *executionContext) _AgentEdge(ctx context.Context, sel ast.SelectionSet
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._AgentEdge_cursor(ctx, field, obj)
+			out.Values[i] = ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15222,62 +15741,62 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Conversation")
 		case "id":
-			out.Values[i] = ec._Conversation_id(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.ID)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
-			out.Values[i] = ec._Conversation_createdAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
-			out.Values[i] = ec._Conversation_updatedAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "livemode":
-			out.Values[i] = ec._Conversation_livemode(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.Livemode)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "agentID":
-			out.Values[i] = ec._Conversation_agentID(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.AgentID)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "participantID":
-			out.Values[i] = ec._Conversation_participantID(ctx, field, obj)
+			out.Values[i] = ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.ParticipantID)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "connectionCode":
-			out.Values[i] = ec._Conversation_connectionCode(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ConnectionCode)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
-			out.Values[i] = ec._Conversation_status(ctx, field, obj)
+			out.Values[i] = ec.marshalNConversationStatus2githubᚗcomᚋparleyhqᚋparleyᚋentᚋconversationᚐStatus(ctx, field.Selections, obj.Status)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "startedAt":
-			out.Values[i] = ec._Conversation_startedAt(ctx, field, obj)
+			out.Values[i] = ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.StartedAt)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "completedAt":
-			out.Values[i] = ec._Conversation_completedAt(ctx, field, obj)
+			out.Values[i] = ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CompletedAt)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "turnCount":
-			out.Values[i] = ec._Conversation_turnCount(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.TurnCount)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "messageCount":
-			out.Values[i] = ec._Conversation_messageCount(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.MessageCount)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -15354,7 +15873,7 @@ func (ec *executionContext) _ConversationConnection(ctx context.Context, sel ast
 				out.Invalids++
 			}
 		case "totalCount":
-			out.Values[i] = ec._ConversationConnection_totalCount(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15392,7 +15911,7 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._ConversationEdge_cursor(ctx, field, obj)
+			out.Values[i] = ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15425,17 +15944,17 @@ func (ec *executionContext) _ConversationEvent(ctx context.Context, sel ast.Sele
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ConversationEvent")
 		case "id":
-			out.Values[i] = ec._ConversationEvent_id(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.ID)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "type":
-			out.Values[i] = ec._ConversationEvent_type(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.Type)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "occurredAt":
-			out.Values[i] = ec._ConversationEvent_occurredAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.OccurredAt)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15473,27 +15992,27 @@ func (ec *executionContext) _ConversationStats(ctx context.Context, sel ast.Sele
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ConversationStats")
 		case "groupBy":
-			out.Values[i] = ec._ConversationStats_groupBy(ctx, field, obj)
+			out.Values[i] = ec.marshalOConversationStatsGroupBy2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatsGroupBy(ctx, field.Selections, obj.GroupBy)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "interval":
-			out.Values[i] = ec._ConversationStats_interval(ctx, field, obj)
+			out.Values[i] = ec.marshalOStatsInterval2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐStatsInterval(ctx, field.Selections, obj.Interval)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "timeZone":
-			out.Values[i] = ec._ConversationStats_timeZone(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.TimeZone)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "from":
-			out.Values[i] = ec._ConversationStats_from(ctx, field, obj)
+			out.Values[i] = ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.From)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "to":
-			out.Values[i] = ec._ConversationStats_to(ctx, field, obj)
+			out.Values[i] = ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.To)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -15531,27 +16050,27 @@ func (ec *executionContext) _ConversationStatsGroup(ctx context.Context, sel ast
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ConversationStatsGroup")
 		case "agentID":
-			out.Values[i] = ec._ConversationStatsGroup_agentID(ctx, field, obj)
+			out.Values[i] = ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.AgentID)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "status":
-			out.Values[i] = ec._ConversationStatsGroup_status(ctx, field, obj)
+			out.Values[i] = ec.marshalOConversationStatus2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚋconversationᚐStatus(ctx, field.Selections, obj.Status)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "start":
-			out.Values[i] = ec._ConversationStatsGroup_start(ctx, field, obj)
+			out.Values[i] = ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.Start)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "end":
-			out.Values[i] = ec._ConversationStatsGroup_end(ctx, field, obj)
+			out.Values[i] = ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.End)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "count":
-			out.Values[i] = ec._ConversationStatsGroup_count(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.Count)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15609,27 +16128,27 @@ func (ec *executionContext) _ConversationStatusCounts(ctx context.Context, sel a
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ConversationStatusCounts")
 		case "pending":
-			out.Values[i] = ec._ConversationStatusCounts_pending(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.Pending)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "inProgress":
-			out.Values[i] = ec._ConversationStatusCounts_inProgress(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.InProgress)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "completed":
-			out.Values[i] = ec._ConversationStatusCounts_completed(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.Completed)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "abandoned":
-			out.Values[i] = ec._ConversationStatusCounts_abandoned(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.Abandoned)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "archived":
-			out.Values[i] = ec._ConversationStatusCounts_archived(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.Archived)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15662,7 +16181,7 @@ func (ec *executionContext) _DeleteWebhookEndpointPayload(ctx context.Context, s
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("DeleteWebhookEndpointPayload")
 		case "deletedID":
-			out.Values[i] = ec._DeleteWebhookEndpointPayload_deletedID(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.DeletedID)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15695,7 +16214,7 @@ func (ec *executionContext) _Distribution(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Distribution")
 		case "count":
-			out.Values[i] = ec._Distribution_count(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.Count)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15743,47 +16262,47 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Message")
 		case "id":
-			out.Values[i] = ec._Message_id(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.ID)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
-			out.Values[i] = ec._Message_createdAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
-			out.Values[i] = ec._Message_updatedAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "livemode":
-			out.Values[i] = ec._Message_livemode(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.Livemode)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "conversationID":
-			out.Values[i] = ec._Message_conversationID(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.ConversationID)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "position":
-			out.Values[i] = ec._Message_position(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.Position)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "role":
-			out.Values[i] = ec._Message_role(ctx, field, obj)
+			out.Values[i] = ec.marshalNMessageRole2githubᚗcomᚋparleyhqᚋparleyᚋentᚋmessageᚐRole(ctx, field.Selections, obj.Role)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "content":
-			out.Values[i] = ec._Message_content(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.Content)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "modality":
-			out.Values[i] = ec._Message_modality(ctx, field, obj)
+			out.Values[i] = ec.marshalNMessageModality2githubᚗcomᚋparleyhqᚋparleyᚋentᚋmessageᚐModality(ctx, field.Selections, obj.Modality)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -15832,7 +16351,7 @@ func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.Sele
 				out.Invalids++
 			}
 		case "totalCount":
-			out.Values[i] = ec._MessageConnection_totalCount(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15870,7 +16389,7 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._MessageEdge_cursor(ctx, field, obj)
+			out.Values[i] = ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15903,32 +16422,32 @@ func (ec *executionContext) _MessageStats(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("MessageStats")
 		case "total":
-			out.Values[i] = ec._MessageStats_total(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.Total)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "user":
-			out.Values[i] = ec._MessageStats_user(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.User)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "assistant":
-			out.Values[i] = ec._MessageStats_assistant(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.Assistant)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "system":
-			out.Values[i] = ec._MessageStats_system(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.System)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "voice":
-			out.Values[i] = ec._MessageStats_voice(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.Voice)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "text":
-			out.Values[i] = ec._MessageStats_text(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.Text)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16095,22 +16614,22 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Organization")
 		case "id":
-			out.Values[i] = ec._Organization_id(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.ID)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createdAt":
-			out.Values[i] = ec._Organization_createdAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "updatedAt":
-			out.Values[i] = ec._Organization_updatedAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "name":
-			out.Values[i] = ec._Organization_name(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.Name)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16143,22 +16662,22 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("PageInfo")
 		case "hasNextPage":
-			out.Values[i] = ec._PageInfo_hasNextPage(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "hasPreviousPage":
-			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasPreviousPage)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "startCursor":
-			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
+			out.Values[i] = ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.StartCursor)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "endCursor":
-			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+			out.Values[i] = ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.EndCursor)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -16191,52 +16710,52 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Participant")
 		case "id":
-			out.Values[i] = ec._Participant_id(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.ID)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
-			out.Values[i] = ec._Participant_createdAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
-			out.Values[i] = ec._Participant_updatedAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "livemode":
-			out.Values[i] = ec._Participant_livemode(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.Livemode)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "email":
-			out.Values[i] = ec._Participant_email(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Email)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "firstName":
-			out.Values[i] = ec._Participant_firstName(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.FirstName)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastName":
-			out.Values[i] = ec._Participant_lastName(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LastName)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "organizationName":
-			out.Values[i] = ec._Participant_organizationName(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.OrganizationName)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "organizationDomain":
-			out.Values[i] = ec._Participant_organizationDomain(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.OrganizationDomain)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "avatarImageURL":
-			out.Values[i] = ec._Participant_avatarImageURL(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.AvatarImageURL)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -16285,7 +16804,7 @@ func (ec *executionContext) _ParticipantConnection(ctx context.Context, sel ast.
 				out.Invalids++
 			}
 		case "totalCount":
-			out.Values[i] = ec._ParticipantConnection_totalCount(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16323,7 +16842,7 @@ func (ec *executionContext) _ParticipantEdge(ctx context.Context, sel ast.Select
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._ParticipantEdge_cursor(ctx, field, obj)
+			out.Values[i] = ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16495,7 +17014,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "livemode":
-			out.Values[i] = ec._Viewer_livemode(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.Livemode)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -16534,62 +17053,62 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("WebhookDelivery")
 		case "id":
-			out.Values[i] = ec._WebhookDelivery_id(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.ID)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "livemode":
-			out.Values[i] = ec._WebhookDelivery_livemode(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.Livemode)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "endpointID":
-			out.Values[i] = ec._WebhookDelivery_endpointID(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.EndpointID)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "eventID":
-			out.Values[i] = ec._WebhookDelivery_eventID(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.EventID)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "eventType":
-			out.Values[i] = ec._WebhookDelivery_eventType(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.EventType)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "attempt":
-			out.Values[i] = ec._WebhookDelivery_attempt(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.Attempt)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "attemptedAt":
-			out.Values[i] = ec._WebhookDelivery_attemptedAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.AttemptedAt)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "responseStatus":
-			out.Values[i] = ec._WebhookDelivery_responseStatus(ctx, field, obj)
+			out.Values[i] = ec.marshalOInt2ᚖint(ctx, field.Selections, obj.ResponseStatus)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "latencyMs":
-			out.Values[i] = ec._WebhookDelivery_latencyMs(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.LatencyMs)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "success":
-			out.Values[i] = ec._WebhookDelivery_success(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.Success)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "error":
-			out.Values[i] = ec._WebhookDelivery_error(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Error)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "nextAttemptAt":
-			out.Values[i] = ec._WebhookDelivery_nextAttemptAt(ctx, field, obj)
+			out.Values[i] = ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.NextAttemptAt)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -16632,7 +17151,7 @@ func (ec *executionContext) _WebhookDeliveryConnection(ctx context.Context, sel 
 				out.Invalids++
 			}
 		case "totalCount":
-			out.Values[i] = ec._WebhookDeliveryConnection_totalCount(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16670,7 +17189,7 @@ func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.Se
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._WebhookDeliveryEdge_cursor(ctx, field, obj)
+			out.Values[i] = ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16703,32 +17222,32 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("WebhookEndpoint")
 		case "id":
-			out.Values[i] = ec._WebhookEndpoint_id(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.ID)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
-			out.Values[i] = ec._WebhookEndpoint_createdAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
-			out.Values[i] = ec._WebhookEndpoint_updatedAt(ctx, field, obj)
+			out.Values[i] = ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "livemode":
-			out.Values[i] = ec._WebhookEndpoint_livemode(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.Livemode)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "url":
-			out.Values[i] = ec._WebhookEndpoint_url(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.URL)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
-			out.Values[i] = ec._WebhookEndpoint_description(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.Description)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -16738,22 +17257,22 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "enabled":
-			out.Values[i] = ec._WebhookEndpoint_enabled(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.Enabled)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "previousSecretExpiresAt":
-			out.Values[i] = ec._WebhookEndpoint_previousSecretExpiresAt(ctx, field, obj)
+			out.Values[i] = ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.PreviousSecretExpiresAt)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "disabledReason":
-			out.Values[i] = ec._WebhookEndpoint_disabledReason(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DisabledReason)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "failingSince":
-			out.Values[i] = ec._WebhookEndpoint_failingSince(ctx, field, obj)
+			out.Values[i] = ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.FailingSince)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -16802,7 +17321,7 @@ func (ec *executionContext) _WebhookEndpointConnection(ctx context.Context, sel 
 				out.Invalids++
 			}
 		case "totalCount":
-			out.Values[i] = ec._WebhookEndpointConnection_totalCount(ctx, field, obj)
+			out.Values[i] = ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16840,7 +17359,7 @@ func (ec *executionContext) _WebhookEndpointEdge(ctx context.Context, sel ast.Se
 				out.Invalids++
 			}
 		case "cursor":
-			out.Values[i] = ec._WebhookEndpointEdge_cursor(ctx, field, obj)
+			out.Values[i] = ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16878,7 +17397,7 @@ func (ec *executionContext) _WebhookEndpointSecretPayload(ctx context.Context, s
 				out.Invalids++
 			}
 		case "secret":
-			out.Values[i] = ec._WebhookEndpointSecretPayload_secret(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.Secret)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16911,12 +17430,12 @@ func (ec *executionContext) _WebhookMessagePayload(ctx context.Context, sel ast.
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("WebhookMessagePayload")
 		case "success":
-			out.Values[i] = ec._WebhookMessagePayload_success(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.Success)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "messageID":
-			out.Values[i] = ec._WebhookMessagePayload_messageID(ctx, field, obj)
+			out.Values[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.MessageID)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16949,7 +17468,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__Directive")
 		case "name":
-			out.Values[i] = ec.___Directive_name(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.Name)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16959,7 +17478,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 				out.Invalids++
 			}
 		case "isRepeatable":
-			out.Values[i] = ec.___Directive_isRepeatable(ctx, field, obj)
+			out.Values[i] = ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsRepeatable)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17002,7 +17521,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__EnumValue")
 		case "name":
-			out.Values[i] = ec.___EnumValue_name(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.Name)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17050,7 +17569,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__Field")
 		case "name":
-			out.Values[i] = ec.___Field_name(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.Name)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17108,7 +17627,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__InputValue")
 		case "name":
-			out.Values[i] = ec.___InputValue_name(ctx, field, obj)
+			out.Values[i] = ec.marshalNString2string(ctx, field.Selections, obj.Name)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17123,7 +17642,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 				out.Invalids++
 			}
 		case "defaultValue":
-			out.Values[i] = ec.___InputValue_defaultValue(ctx, field, obj)
+			out.Values[i] = ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DefaultValue)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -17422,11 +17941,17 @@ func (ec *executionContext) marshalNConversationStats2ᚖgithubᚗcomᚋparleyhq
 }
 
 func (ec *executionContext) marshalNConversationStatsGroup2ᚕᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatsGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConversationStatsGroup) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConversationStatsGroup2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋgraphᚋmodelᚐConversationStatsGroup(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO_ConversationStatsGroup(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -17608,11 +18133,17 @@ func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNMessage2ᚕᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚐMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Message) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMessage2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚐMessage(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO_Message(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -17687,11 +18218,12 @@ func (ec *executionContext) unmarshalNMessageWhereInput2ᚖgithubᚗcomᚋparley
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋparleyhqᚋparleyᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋparleyhqᚋparleyᚋentᚐNoder(ctx, sel, v[i])
-	})
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
 
 	return ret
 }
@@ -17911,11 +18443,17 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO___Directive(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -17955,11 +18493,12 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
-	})
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -17983,11 +18522,17 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO___InputValue(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -18011,11 +18556,17 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO___Type(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -18059,11 +18610,17 @@ func (ec *executionContext) marshalOAgentEdge2ᚕᚖgithubᚗcomᚋparleyhqᚋpa
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAgentEdge2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚐAgentEdge(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO_AgentEdge(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	return ret
 }
@@ -18149,11 +18706,17 @@ func (ec *executionContext) marshalOConversationEdge2ᚕᚖgithubᚗcomᚋparley
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOConversationEdge2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚐConversationEdge(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO_ConversationEdge(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	return ret
 }
@@ -18210,11 +18773,12 @@ func (ec *executionContext) marshalOConversationStatus2ᚕgithubᚗcomᚋparleyh
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConversationStatus2githubᚗcomᚋparleyhqᚋparleyᚋentᚋconversationᚐStatus(ctx, sel, v[i])
-	})
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -18452,11 +19016,17 @@ func (ec *executionContext) marshalOMessageEdge2ᚕᚖgithubᚗcomᚋparleyhqᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOMessageEdge2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚐMessageEdge(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO_MessageEdge(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	return ret
 }
@@ -18489,11 +19059,12 @@ func (ec *executionContext) marshalOMessageModality2ᚕgithubᚗcomᚋparleyhq�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMessageModality2githubᚗcomᚋparleyhqᚋparleyᚋentᚋmessageᚐModality(ctx, sel, v[i])
-	})
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -18549,11 +19120,12 @@ func (ec *executionContext) marshalOMessageRole2ᚕgithubᚗcomᚋparleyhqᚋpar
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMessageRole2githubᚗcomᚋparleyhqᚋparleyᚋentᚋmessageᚐRole(ctx, sel, v[i])
-	})
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -18623,11 +19195,17 @@ func (ec *executionContext) marshalOParticipantEdge2ᚕᚖgithubᚗcomᚋparleyh
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOParticipantEdge2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚐParticipantEdge(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO_ParticipantEdge(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	return ret
 }
@@ -18805,11 +19383,17 @@ func (ec *executionContext) marshalOWebhookDeliveryEdge2ᚕᚖgithubᚗcomᚋpar
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWebhookDeliveryEdge2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚐWebhookDeliveryEdge(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO_WebhookDeliveryEdge(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	return ret
 }
@@ -18840,11 +19424,17 @@ func (ec *executionContext) marshalOWebhookEndpointEdge2ᚕᚖgithubᚗcomᚋpar
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWebhookEndpointEdge2ᚖgithubᚗcomᚋparleyhqᚋparleyᚋentᚐWebhookEndpointEdge(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO_WebhookEndpointEdge(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	return ret
 }
@@ -18860,11 +19450,17 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO___EnumValue(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -18879,11 +19475,17 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO___Field(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -18898,11 +19500,17 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO___InputValue(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -18917,11 +19525,17 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	marshalElement := func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
-	})
+	}
+	var ret graphql.Array
+	if ec.selectionDoesIO___Type(sel) {
+		ret = graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, marshalElement)
+	} else {
+		ret = marshalSliceInPlace(ctx, len(v), true, marshalElement)
+	}
 
 	for _, e := range ret {
 		if e == graphql.Null {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 )
 
@@ -32,6 +33,24 @@ func TestMarshalWritesQuotedText(t *testing.T) {
 		MarshalTime(tm).MarshalGQL(&buf)
 		if want := "x" + strconv.Quote(tm.UTC().Format(time.RFC3339Nano)); buf.String() != want {
 			t.Errorf("time %v: %s, want %s", tm, buf.String(), want)
+		}
+	}
+}
+
+// The marshalers never answer graphql.Null, the zero values included: the
+// generated code writes non-null fields of these scalars in place, without
+// the field context an invalid-null error would need for its path
+// (graph/gqlgen, neverNull).
+func TestMarshalNeverAnswersNull(t *testing.T) {
+	for name, m := range map[string]graphql.Marshaler{
+		"zero UUID":       MarshalUUID(uuid.Nil),
+		"zero time":       MarshalTime(time.Time{}),
+		"nil JSON array":  MarshalJSONArray(nil),
+		"JSON array":      MarshalJSONArray([]any{func() {}}),
+		"empty JSONarray": MarshalJSONArray([]any{}),
+	} {
+		if m == graphql.Null {
+			t.Errorf("%s: graphql.Null", name)
 		}
 	}
 }
