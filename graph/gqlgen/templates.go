@@ -39,6 +39,10 @@ import (
 //     list). Each element keeps its field context (its index in error
 //     paths) and its panic recovery.
 //
+// A third edit builds an object's group of @defer'red fields (its path, a
+// field set, a map) only when the selection defers one of its fields; gqlgen
+// builds it for every object and uses it only then.
+//
 // Each edit must match gqlgen's template exactly once, so an upgrade of
 // gqlgen that changes these templates fails the generation instead of
 // silently dropping an edit.
@@ -55,6 +59,11 @@ var edits = []struct {
 				{{- else -}}
 					out.Values[i] = {{$.ECDot}}_{{$object.Name}}_{{$field.Name}}(ctx, {{$.ECArg}}field, obj)
 				{{- end -}}`,
+	},
+	{
+		file: "object.gotpl",
+		old:  `	deferred := graphql.NewDeferredGroup(ctx)`,
+		new:  `	deferred := deferredGroupFor(ctx, fields)`,
 	},
 	{
 		file: "type.gotpl",
