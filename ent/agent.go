@@ -82,18 +82,40 @@ func (e AgentEdges) ConversationsOrErr() ([]*Conversation, error) {
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Agent) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
+	targets := new(struct {
+		id uuid.UUID
+		f0 sql.NullTime
+		f1 sql.NullTime
+		f2 uuid.UUID
+		f3 sql.NullBool
+		f4 sql.NullString
+		f5 sql.NullString
+		f6 sql.NullString
+		f7 []byte
+		f8 sql.NullString
+	})
 	for i := range columns {
 		switch columns[i] {
-		case agent.FieldAvailableModes:
-			values[i] = new([]byte)
+		case agent.FieldID:
+			values[i] = &targets.id
+		case agent.FieldCreatedAt:
+			values[i] = &targets.f0
+		case agent.FieldUpdatedAt:
+			values[i] = &targets.f1
+		case agent.FieldOrganizationID:
+			values[i] = &targets.f2
 		case agent.FieldLivemode:
-			values[i] = new(sql.NullBool)
-		case agent.FieldName, agent.FieldDescription, agent.FieldGoal, agent.FieldDefaultMode:
-			values[i] = new(sql.NullString)
-		case agent.FieldCreatedAt, agent.FieldUpdatedAt:
-			values[i] = new(sql.NullTime)
-		case agent.FieldID, agent.FieldOrganizationID:
-			values[i] = new(uuid.UUID)
+			values[i] = &targets.f3
+		case agent.FieldName:
+			values[i] = &targets.f4
+		case agent.FieldDescription:
+			values[i] = &targets.f5
+		case agent.FieldGoal:
+			values[i] = &targets.f6
+		case agent.FieldAvailableModes:
+			values[i] = &targets.f7
+		case agent.FieldDefaultMode:
+			values[i] = &targets.f8
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -66,18 +66,40 @@ func (e APIKeyEdges) OrganizationOrErr() (*Organization, error) {
 // scanValues returns the types for scanning values from sql.Rows.
 func (*APIKey) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
+	targets := new(struct {
+		id uuid.UUID
+		f0 sql.NullTime
+		f1 sql.NullTime
+		f2 uuid.UUID
+		f3 sql.NullBool
+		f4 sql.NullString
+		f5 sql.NullString
+		f6 []byte
+		f7 sql.NullTime
+		f8 sql.NullTime
+	})
 	for i := range columns {
 		switch columns[i] {
-		case apikey.FieldSecretHash:
-			values[i] = new([]byte)
+		case apikey.FieldID:
+			values[i] = &targets.id
+		case apikey.FieldCreatedAt:
+			values[i] = &targets.f0
+		case apikey.FieldUpdatedAt:
+			values[i] = &targets.f1
+		case apikey.FieldOrganizationID:
+			values[i] = &targets.f2
 		case apikey.FieldLivemode:
-			values[i] = new(sql.NullBool)
-		case apikey.FieldName, apikey.FieldPrefix:
-			values[i] = new(sql.NullString)
-		case apikey.FieldCreatedAt, apikey.FieldUpdatedAt, apikey.FieldLastUsedAt, apikey.FieldRevokedAt:
-			values[i] = new(sql.NullTime)
-		case apikey.FieldID, apikey.FieldOrganizationID:
-			values[i] = new(uuid.UUID)
+			values[i] = &targets.f3
+		case apikey.FieldName:
+			values[i] = &targets.f4
+		case apikey.FieldPrefix:
+			values[i] = &targets.f5
+		case apikey.FieldSecretHash:
+			values[i] = &targets.f6
+		case apikey.FieldLastUsedAt:
+			values[i] = &targets.f7
+		case apikey.FieldRevokedAt:
+			values[i] = &targets.f8
 		default:
 			values[i] = new(sql.UnknownType)
 		}

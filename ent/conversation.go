@@ -128,22 +128,66 @@ func (e ConversationEdges) MessagesOrErr() ([]*Message, error) {
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Conversation) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
+	targets := new(struct {
+		id  uuid.UUID
+		f0  sql.NullTime
+		f1  sql.NullTime
+		f2  uuid.UUID
+		f3  sql.NullBool
+		f4  uuid.UUID
+		f6  sql.NullString
+		f7  sql.NullString
+		f8  sql.NullTime
+		f9  sql.NullTime
+		f10 sql.NullInt64
+		f11 sql.NullInt64
+		f12 sql.NullInt64
+		f13 sql.NullInt64
+		f14 sql.NullInt64
+		f15 sql.NullInt64
+		f16 []byte
+		f17 []byte
+	})
 	for i := range columns {
 		switch columns[i] {
+		case conversation.FieldID:
+			values[i] = &targets.id
+		case conversation.FieldCreatedAt:
+			values[i] = &targets.f0
+		case conversation.FieldUpdatedAt:
+			values[i] = &targets.f1
+		case conversation.FieldOrganizationID:
+			values[i] = &targets.f2
+		case conversation.FieldLivemode:
+			values[i] = &targets.f3
+		case conversation.FieldAgentID:
+			values[i] = &targets.f4
 		case conversation.FieldParticipantID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case conversation.FieldSessionProperties, conversation.FieldPathTaken:
-			values[i] = new([]byte)
-		case conversation.FieldLivemode:
-			values[i] = new(sql.NullBool)
-		case conversation.FieldTurnCount, conversation.FieldMessageCount, conversation.FieldUserMessages, conversation.FieldAssistantMessages, conversation.FieldSystemMessages, conversation.FieldVoiceMessages:
-			values[i] = new(sql.NullInt64)
-		case conversation.FieldConnectionCode, conversation.FieldStatus:
-			values[i] = new(sql.NullString)
-		case conversation.FieldCreatedAt, conversation.FieldUpdatedAt, conversation.FieldStartedAt, conversation.FieldCompletedAt:
-			values[i] = new(sql.NullTime)
-		case conversation.FieldID, conversation.FieldOrganizationID, conversation.FieldAgentID:
-			values[i] = new(uuid.UUID)
+		case conversation.FieldConnectionCode:
+			values[i] = &targets.f6
+		case conversation.FieldStatus:
+			values[i] = &targets.f7
+		case conversation.FieldStartedAt:
+			values[i] = &targets.f8
+		case conversation.FieldCompletedAt:
+			values[i] = &targets.f9
+		case conversation.FieldTurnCount:
+			values[i] = &targets.f10
+		case conversation.FieldMessageCount:
+			values[i] = &targets.f11
+		case conversation.FieldUserMessages:
+			values[i] = &targets.f12
+		case conversation.FieldAssistantMessages:
+			values[i] = &targets.f13
+		case conversation.FieldSystemMessages:
+			values[i] = &targets.f14
+		case conversation.FieldVoiceMessages:
+			values[i] = &targets.f15
+		case conversation.FieldSessionProperties:
+			values[i] = &targets.f16
+		case conversation.FieldPathTaken:
+			values[i] = &targets.f17
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -64,18 +64,34 @@ func (e EventEdges) OrganizationOrErr() (*Organization, error) {
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Event) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
+	targets := new(struct {
+		id uuid.UUID
+		f0 uuid.UUID
+		f1 sql.NullBool
+		f2 sql.NullString
+		f3 uuid.UUID
+		f4 sql.NullTime
+		f5 []byte
+		f6 sql.NullTime
+	})
 	for i := range columns {
 		switch columns[i] {
-		case event.FieldData:
-			values[i] = new([]byte)
+		case event.FieldID:
+			values[i] = &targets.id
+		case event.FieldOrganizationID:
+			values[i] = &targets.f0
 		case event.FieldLivemode:
-			values[i] = new(sql.NullBool)
+			values[i] = &targets.f1
 		case event.FieldType:
-			values[i] = new(sql.NullString)
-		case event.FieldOccurredAt, event.FieldDispatchedAt:
-			values[i] = new(sql.NullTime)
-		case event.FieldID, event.FieldOrganizationID, event.FieldConversationID:
-			values[i] = new(uuid.UUID)
+			values[i] = &targets.f2
+		case event.FieldConversationID:
+			values[i] = &targets.f3
+		case event.FieldOccurredAt:
+			values[i] = &targets.f4
+		case event.FieldData:
+			values[i] = &targets.f5
+		case event.FieldDispatchedAt:
+			values[i] = &targets.f6
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -82,18 +82,40 @@ func (e MessageEdges) ConversationOrErr() (*Conversation, error) {
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Message) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
+	targets := new(struct {
+		id uuid.UUID
+		f0 sql.NullTime
+		f1 sql.NullTime
+		f2 uuid.UUID
+		f3 sql.NullBool
+		f4 uuid.UUID
+		f5 sql.NullInt64
+		f6 sql.NullString
+		f7 sql.NullString
+		f8 sql.NullString
+	})
 	for i := range columns {
 		switch columns[i] {
+		case message.FieldID:
+			values[i] = &targets.id
+		case message.FieldCreatedAt:
+			values[i] = &targets.f0
+		case message.FieldUpdatedAt:
+			values[i] = &targets.f1
+		case message.FieldOrganizationID:
+			values[i] = &targets.f2
 		case message.FieldLivemode:
-			values[i] = new(sql.NullBool)
+			values[i] = &targets.f3
+		case message.FieldConversationID:
+			values[i] = &targets.f4
 		case message.FieldPosition:
-			values[i] = new(sql.NullInt64)
-		case message.FieldRole, message.FieldContent, message.FieldModality:
-			values[i] = new(sql.NullString)
-		case message.FieldCreatedAt, message.FieldUpdatedAt:
-			values[i] = new(sql.NullTime)
-		case message.FieldID, message.FieldOrganizationID, message.FieldConversationID:
-			values[i] = new(uuid.UUID)
+			values[i] = &targets.f5
+		case message.FieldRole:
+			values[i] = &targets.f6
+		case message.FieldContent:
+			values[i] = &targets.f7
+		case message.FieldModality:
+			values[i] = &targets.f8
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -137,14 +137,22 @@ func (e OrganizationEdges) WebhookDeliveriesOrErr() ([]*WebhookDelivery, error) 
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Organization) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
+	targets := new(struct {
+		id uuid.UUID
+		f0 sql.NullTime
+		f1 sql.NullTime
+		f2 sql.NullString
+	})
 	for i := range columns {
 		switch columns[i] {
-		case organization.FieldName:
-			values[i] = new(sql.NullString)
-		case organization.FieldCreatedAt, organization.FieldUpdatedAt:
-			values[i] = new(sql.NullTime)
 		case organization.FieldID:
-			values[i] = new(uuid.UUID)
+			values[i] = &targets.id
+		case organization.FieldCreatedAt:
+			values[i] = &targets.f0
+		case organization.FieldUpdatedAt:
+			values[i] = &targets.f1
+		case organization.FieldName:
+			values[i] = &targets.f2
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -83,16 +83,43 @@ func (e ParticipantEdges) ConversationsOrErr() ([]*Conversation, error) {
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Participant) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
+	targets := new(struct {
+		id uuid.UUID
+		f0 sql.NullTime
+		f1 sql.NullTime
+		f2 uuid.UUID
+		f3 sql.NullBool
+		f4 sql.NullString
+		f5 sql.NullString
+		f6 sql.NullString
+		f7 sql.NullString
+		f8 sql.NullString
+		f9 sql.NullString
+	})
 	for i := range columns {
 		switch columns[i] {
+		case participant.FieldID:
+			values[i] = &targets.id
+		case participant.FieldCreatedAt:
+			values[i] = &targets.f0
+		case participant.FieldUpdatedAt:
+			values[i] = &targets.f1
+		case participant.FieldOrganizationID:
+			values[i] = &targets.f2
 		case participant.FieldLivemode:
-			values[i] = new(sql.NullBool)
-		case participant.FieldEmail, participant.FieldFirstName, participant.FieldLastName, participant.FieldOrganizationName, participant.FieldOrganizationDomain, participant.FieldAvatarImageURL:
-			values[i] = new(sql.NullString)
-		case participant.FieldCreatedAt, participant.FieldUpdatedAt:
-			values[i] = new(sql.NullTime)
-		case participant.FieldID, participant.FieldOrganizationID:
-			values[i] = new(uuid.UUID)
+			values[i] = &targets.f3
+		case participant.FieldEmail:
+			values[i] = &targets.f4
+		case participant.FieldFirstName:
+			values[i] = &targets.f5
+		case participant.FieldLastName:
+			values[i] = &targets.f6
+		case participant.FieldOrganizationName:
+			values[i] = &targets.f7
+		case participant.FieldOrganizationDomain:
+			values[i] = &targets.f8
+		case participant.FieldAvatarImageURL:
+			values[i] = &targets.f9
 		default:
 			values[i] = new(sql.UnknownType)
 		}

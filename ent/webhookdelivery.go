@@ -86,18 +86,49 @@ func (e WebhookDeliveryEdges) EndpointOrErr() (*WebhookEndpoint, error) {
 // scanValues returns the types for scanning values from sql.Rows.
 func (*WebhookDelivery) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
+	targets := new(struct {
+		id  uuid.UUID
+		f0  uuid.UUID
+		f1  sql.NullBool
+		f2  uuid.UUID
+		f3  uuid.UUID
+		f4  sql.NullString
+		f5  sql.NullInt64
+		f6  sql.NullTime
+		f7  sql.NullInt64
+		f8  sql.NullInt64
+		f9  sql.NullBool
+		f10 sql.NullString
+		f11 sql.NullTime
+	})
 	for i := range columns {
 		switch columns[i] {
-		case webhookdelivery.FieldLivemode, webhookdelivery.FieldSuccess:
-			values[i] = new(sql.NullBool)
-		case webhookdelivery.FieldAttempt, webhookdelivery.FieldResponseStatus, webhookdelivery.FieldLatencyMs:
-			values[i] = new(sql.NullInt64)
-		case webhookdelivery.FieldEventType, webhookdelivery.FieldError:
-			values[i] = new(sql.NullString)
-		case webhookdelivery.FieldAttemptedAt, webhookdelivery.FieldNextAttemptAt:
-			values[i] = new(sql.NullTime)
-		case webhookdelivery.FieldID, webhookdelivery.FieldOrganizationID, webhookdelivery.FieldEndpointID, webhookdelivery.FieldEventID:
-			values[i] = new(uuid.UUID)
+		case webhookdelivery.FieldID:
+			values[i] = &targets.id
+		case webhookdelivery.FieldOrganizationID:
+			values[i] = &targets.f0
+		case webhookdelivery.FieldLivemode:
+			values[i] = &targets.f1
+		case webhookdelivery.FieldEndpointID:
+			values[i] = &targets.f2
+		case webhookdelivery.FieldEventID:
+			values[i] = &targets.f3
+		case webhookdelivery.FieldEventType:
+			values[i] = &targets.f4
+		case webhookdelivery.FieldAttempt:
+			values[i] = &targets.f5
+		case webhookdelivery.FieldAttemptedAt:
+			values[i] = &targets.f6
+		case webhookdelivery.FieldResponseStatus:
+			values[i] = &targets.f7
+		case webhookdelivery.FieldLatencyMs:
+			values[i] = &targets.f8
+		case webhookdelivery.FieldSuccess:
+			values[i] = &targets.f9
+		case webhookdelivery.FieldError:
+			values[i] = &targets.f10
+		case webhookdelivery.FieldNextAttemptAt:
+			values[i] = &targets.f11
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -90,18 +90,52 @@ func (e WebhookEndpointEdges) DeliveriesOrErr() ([]*WebhookDelivery, error) {
 // scanValues returns the types for scanning values from sql.Rows.
 func (*WebhookEndpoint) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
+	targets := new(struct {
+		id  uuid.UUID
+		f0  sql.NullTime
+		f1  sql.NullTime
+		f2  uuid.UUID
+		f3  sql.NullBool
+		f4  sql.NullString
+		f5  sql.NullString
+		f6  []byte
+		f7  sql.NullBool
+		f8  sql.NullString
+		f9  sql.NullString
+		f10 sql.NullTime
+		f11 sql.NullString
+		f12 sql.NullTime
+	})
 	for i := range columns {
 		switch columns[i] {
+		case webhookendpoint.FieldID:
+			values[i] = &targets.id
+		case webhookendpoint.FieldCreatedAt:
+			values[i] = &targets.f0
+		case webhookendpoint.FieldUpdatedAt:
+			values[i] = &targets.f1
+		case webhookendpoint.FieldOrganizationID:
+			values[i] = &targets.f2
+		case webhookendpoint.FieldLivemode:
+			values[i] = &targets.f3
+		case webhookendpoint.FieldURL:
+			values[i] = &targets.f4
+		case webhookendpoint.FieldDescription:
+			values[i] = &targets.f5
 		case webhookendpoint.FieldEventTypes:
-			values[i] = new([]byte)
-		case webhookendpoint.FieldLivemode, webhookendpoint.FieldEnabled:
-			values[i] = new(sql.NullBool)
-		case webhookendpoint.FieldURL, webhookendpoint.FieldDescription, webhookendpoint.FieldSecret, webhookendpoint.FieldPreviousSecret, webhookendpoint.FieldDisabledReason:
-			values[i] = new(sql.NullString)
-		case webhookendpoint.FieldCreatedAt, webhookendpoint.FieldUpdatedAt, webhookendpoint.FieldPreviousSecretExpiresAt, webhookendpoint.FieldFailingSince:
-			values[i] = new(sql.NullTime)
-		case webhookendpoint.FieldID, webhookendpoint.FieldOrganizationID:
-			values[i] = new(uuid.UUID)
+			values[i] = &targets.f6
+		case webhookendpoint.FieldEnabled:
+			values[i] = &targets.f7
+		case webhookendpoint.FieldSecret:
+			values[i] = &targets.f8
+		case webhookendpoint.FieldPreviousSecret:
+			values[i] = &targets.f9
+		case webhookendpoint.FieldPreviousSecretExpiresAt:
+			values[i] = &targets.f10
+		case webhookendpoint.FieldDisabledReason:
+			values[i] = &targets.f11
+		case webhookendpoint.FieldFailingSince:
+			values[i] = &targets.f12
 		default:
 			values[i] = new(sql.UnknownType)
 		}

@@ -81,5 +81,6 @@ func Templates() []*gen.Template {
 	return append(out,
 		parse("gql_pagination_paginate", "gql_pagination_paginate.tmpl"),
 		parse("gql_enum_marshal", "gql_enum_marshal.tmpl"),
+		parse("sql_decode", "sql_decode.tmpl"),
 	)
 }

@@ -14,17 +14,23 @@ import (
 // entgqlDir returns where the module cache keeps the entgql version that
 // go.mod requires.
 func entgqlDir(t *testing.T) string {
+	return filepath.Join(moduleDir(t, "entgo.io/contrib"), "entgql")
+}
+
+// moduleDir returns where the module cache keeps the version of a module
+// that go.mod requires.
+func moduleDir(t *testing.T, module string) string {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "entgo.io/contrib").Output()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module).Output()
 	if err != nil {
-		t.Fatalf("locating entgo.io/contrib: %v", err)
+		t.Fatalf("locating %s: %v", module, err)
 	}
-	return filepath.Join(strings.TrimSpace(string(out)), "entgql")
+	return strings.TrimSpace(string(out))
 }
 
 var (
 	// The header comment a copy adds after the license.
-	copyHeader = regexp.MustCompile(`(?s)\n\{\{/\*\nParley's copy.*?\*/\}\}\n|\n\{\{/\*\nOverrides entgql's.*?\*/\}\}\n`)
+	copyHeader = regexp.MustCompile(`(?s)\n\{\{/\*\nParley's copy.*?\*/\}\}\n|\n\{\{/\*\nOverrides ent(?:gql)?'s.*?\*/\}\}\n`)
 	// A changed region, with the upstream text it replaces, if any.
 	region = regexp.MustCompile(`(?s)\{\{- /\* Parley begin: .*?(?:\nUpstream:\n(.*?))? \*/\}\}\n.*?\{\{- /\* Parley end \*/\}\}\n`)
 )
@@ -56,12 +62,15 @@ func TestTemplatesMatchUpstream(t *testing.T) {
 	enum := read(filepath.Join(dir, "template/enum.tmpl"))
 	enumMarshal := enum[strings.Index(enum, `{{ define "meta/additional/graphql-enum" }}`):]
 	license := pagination[:strings.Index(pagination, "*/}}\n")+len("*/}}\n")]
+	decode := read(filepath.Join(moduleDir(t, "entgo.io/ent"), "entc/gen/template/dialect/sql/decode.tmpl"))
+	decodeOne := decode[strings.Index(decode, `{{ define "dialect/sql/decode/one" }}`):strings.Index(decode, `{{ define "dialect/sql/decode/field" }}`)]
 	for file, want := range map[string]string{
 		"gql_collection.tmpl":          read(filepath.Join(dir, "template/collection.tmpl")),
 		"gql_pagination.tmpl":          pagination,
 		"gql_pagination_paginate.tmpl": license + "\n" + paginate,
 		"gql_enum_marshal.tmpl":        license + "\n" + enumMarshal,
 		"gql_mutation_input.tmpl":      license + "\n" + read(filepath.Join(dir, "template/mutation_input.tmpl")),
+		"sql_decode.tmpl":              license + "\n" + strings.TrimRight(decodeOne, "\n") + "\n",
 	} {
 		ours := read(filepath.Join("template", file))
 		if n := len(region.FindAllString(ours, -1)); n == 0 {
