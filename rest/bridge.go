@@ -29,7 +29,13 @@ func (h *Handler) execute(ctx context.Context, query string, vars map[string]any
 	if len(resp.Errors) > 0 {
 		return fromGraphQL(resp.Errors[0].Message, resp.Errors[0].Extensions)
 	}
-	if err := json.Unmarshal(resp.Data, out); err != nil {
+	var err error
+	if raw, ok := out.(rawResult); ok {
+		err = raw.decodeRaw(resp.Data)
+	} else {
+		err = json.Unmarshal(resp.Data, out)
+	}
+	if err != nil {
 		return fmt.Errorf("rest: decoding GraphQL result: %w", err)
 	}
 	return nil

@@ -217,9 +217,7 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	vars := p.vars()
 	vars["id"] = id.String()
-	var out struct {
-		Object *connection `json:"object"`
-	}
+	var out objectConnection
 	err = missing(h.execute(r.Context(), listMessages, vars, &out), out.Object == nil, "conversation", id)
 	if err != nil {
 		h.respond(w, r, nil, err)
@@ -241,9 +239,7 @@ func (h *Handler) getObject(w http.ResponseWriter, r *http.Request, query, label
 		h.respond(w, r, nil, err)
 		return
 	}
-	var out struct {
-		Object json.RawMessage `json:"object"`
-	}
+	var out objectResult
 	err = missing(h.execute(r.Context(), query, map[string]any{"id": id.String()}, &out), isNull(out.Object), label, id)
 	if err != nil && explain != nil {
 		err = explain(id, err)
