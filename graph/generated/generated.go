@@ -1730,8 +1730,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 					return nil
 				}
 			}
-			var buf bytes.Buffer
-			data.MarshalGQL(&buf)
+			buf := responseBuffer(ctx)
+			data.MarshalGQL(buf)
 			response.Data = buf.Bytes()
 			if atomic.LoadInt32(&ec.Deferred) > 0 {
 				hasNext := atomic.LoadInt32(&ec.PendingDeferred) > 0
@@ -11255,6 +11255,25 @@ func marshalElementInPlace(ctx context.Context, i int, recoverPanics bool, marsh
 		}()
 	}
 	return marshalElement(ctx, i)
+}
+
+type responseSizeKey struct{}
+
+// WithResponseSize gives the executable schema an estimate of a query's
+// response size in bytes, taken once its fields are resolved, so its
+// buffer is allocated once at about the right size instead of grown from
+// empty. A poor estimate costs only what growing would.
+func WithResponseSize(ctx context.Context, estimate func() int) context.Context {
+	return context.WithValue(ctx, responseSizeKey{}, estimate)
+}
+
+func responseBuffer(ctx context.Context) *bytes.Buffer {
+	if estimate, ok := ctx.Value(responseSizeKey{}).(func() int); ok {
+		if n := estimate(); n > 0 {
+			return bytes.NewBuffer(make([]byte, 0, n))
+		}
+	}
+	return new(bytes.Buffer)
 }
 
 // deferredGroupFor is graphql.NewDeferredGroup when one of fields is

@@ -39,9 +39,14 @@ import (
 //     list). Each element keeps its field context (its index in error
 //     paths) and its panic recovery.
 //
-// A third edit builds an object's group of @defer'red fields (its path, a
+// A third builds an object's group of @defer'red fields (its path, a
 // field set, a map) only when the selection defers one of its fields; gqlgen
 // builds it for every object and uses it only then.
+//
+// A fourth sizes a query's response buffer from an estimate the server
+// puts in the context (WithResponseSize), made once the fields are resolved
+// and before they are written; gqlgen grows it from empty, copying the
+// response about as many times as it doubles.
 //
 // Each edit must match gqlgen's template exactly once, so an upgrade of
 // gqlgen that changes these templates fails the generation instead of
@@ -64,6 +69,15 @@ var edits = []struct {
 		file: "object.gotpl",
 		old:  `	deferred := graphql.NewDeferredGroup(ctx)`,
 		new:  `	deferred := deferredGroupFor(ctx, fields)`,
+	},
+	{
+		file: "internal!.gotpl",
+		old: `			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+			response.Data = buf.Bytes()`,
+		new: `			buf := responseBuffer(ctx)
+			data.MarshalGQL(buf)
+			response.Data = buf.Bytes()`,
 	},
 	{
 		file: "type.gotpl",
