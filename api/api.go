@@ -120,9 +120,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.
 // while in-flight ones finish.
 func (h *Handler) Drain() { h.draining.Store(true) }
 
-// Live is the subscription broker the handler serves.
-func (h *Handler) Live() *live.Broker { return h.live }
-
 // CloseStreams closes every websocket with 1001, so clients reconnect to
 // another server and subscribe again, then ends the other streams (SSE),
 // each told why: the HTTP server's Shutdown neither closes hijacked

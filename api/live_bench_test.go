@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -12,10 +11,8 @@ import (
 
 	"github.com/coder/websocket/wsjson"
 
-	"github.com/parleyhq/parley/api"
 	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/internal/live"
-	"github.com/parleyhq/parley/internal/testenv"
 )
 
 // BenchmarkSubscribers holds 1,000 websocket subscribers to one
@@ -30,11 +27,7 @@ import (
 func BenchmarkSubscribers(b *testing.B) {
 	const subscribers = 1000
 	const interval = 200 * time.Millisecond
-	db := testenv.Open(b)
-	env := apitest.StartOn(b, db, func(c *api.Config) {
-		c.Live, _ = live.Start(context.Background(), db.Client, db.DB.Dialect, db.URL, live.Options{MaxPerKey: subscribers}, c.Logger)
-	})
-	env.Live = env.Handler.Live()
+	env := apitest.StartWithLive(b, live.Options{MaxPerKey: subscribers})
 	f := newFixture(b, env, "Acme")
 
 	var before runtime.MemStats

@@ -12,11 +12,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/parleyhq/parley/api"
 	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/internal/conversations"
 	"github.com/parleyhq/parley/internal/live"
-	"github.com/parleyhq/parley/internal/testenv"
 )
 
 func TestConversationEventsFiltersByAgentAndStatus(t *testing.T) {
@@ -47,11 +45,7 @@ func TestConversationEventsFiltersByAgentAndStatus(t *testing.T) {
 }
 
 func TestSubscriptionsPerKeyAreCapped(t *testing.T) {
-	db := testenv.Open(t)
-	env := apitest.StartOn(t, db, func(c *api.Config) {
-		c.Live, _ = live.Start(context.Background(), db.Client, db.DB.Dialect, db.URL, live.Options{MaxPerKey: 2}, c.Logger)
-	})
-	env.Live = env.Handler.Live()
+	env := apitest.StartWithLive(t, live.Options{MaxPerKey: 2})
 	f := newFixture(t, env, "Acme")
 	c := connect(t, env, f.key)
 	for _, id := range []string{"1", "2"} {

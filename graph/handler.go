@@ -60,6 +60,14 @@ type Options struct {
 func (o Options) queryCacheBytes() int64 { return orDefault(o.QueryCacheBytes, DefaultQueryCacheBytes) }
 func (o Options) apqCacheBytes() int64   { return orDefault(o.APQCacheBytes, DefaultAPQCacheBytes) }
 
+// budgetLimits are the per-request budget: Budget, or the defaults.
+func (o Options) budgetLimits() budget.Limits {
+	if o.Budget == (budget.Limits{}) {
+		return budget.DefaultLimits
+	}
+	return o.Budget
+}
+
 func orDefault(v, def int64) int64 {
 	if v <= 0 {
 		return def
@@ -110,11 +118,8 @@ func schema(client *ent.Client) graphql.ExecutableSchema {
 }
 
 func schemaWith(client *ent.Client, logger *slog.Logger, opts Options) graphql.ExecutableSchema {
-	if opts.Budget == (budget.Limits{}) {
-		opts.Budget = budget.DefaultLimits
-	}
 	r := &Resolver{
-		client: client, live: opts.Live, budget: opts.Budget, present: presentError(logger),
+		client: client, live: opts.Live, budget: opts.budgetLimits(), present: presentError(logger),
 		webhooks: opts.Webhooks, webhookAllowPrivate: opts.WebhookAllowPrivate,
 	}
 	return generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()})
@@ -143,9 +148,6 @@ func configure(c configurable, es graphql.ExecutableSchema, client *ent.Client, 
 	c.Use(limitsExtension{limits: opts.Limits, schema: es})
 	c.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	c.AroundOperations(nameOperation)
-	if opts.Budget == (budget.Limits{}) {
-		opts.Budget = budget.DefaultLimits
-	}
 	present := presentError(logger)
 	c.AroundResponses(operationState(client, opts, present))
 	c.AroundFields(resolverMiddleware)
@@ -163,8 +165,9 @@ func configure(c configurable, es graphql.ExecutableSchema, client *ent.Client, 
 // data would be a partial answer the caller did not ask for. (A mutation's
 // transaction then rolls back.)
 func operationState(client *ent.Client, opts Options, present graphql.ErrorPresenterFunc) graphql.ResponseMiddleware {
+	limits := opts.budgetLimits()
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		b := budget.New(opts.Budget)
+		b := budget.New(limits)
 		ctx = budget.NewContext(ctx, b)
 		lo := opts.Loader
 		if graphql.HasOperationContext(ctx) {

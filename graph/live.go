@@ -197,7 +197,7 @@ func conversationUpdated(ctx context.Context, r *Resolver, id uuid.UUID) (<-chan
 		return nil, err
 	}
 	return stream(ctx, r, sub, func(ctx context.Context, ev live.Event, send func(*ent.Conversation) bool) error {
-		conv, err := r.client.Conversation.Query().Where(conversation.ID(id)).Only(ctx)
+		conv, err := r.visible(ctx, id)
 		if err != nil {
 			return err
 		}

@@ -143,28 +143,16 @@ func (h *Handler) render(ctx context.Context, id uuid.UUID, ev live.Event) (json
 		// Pages of 100 (the most a connection serves) by position.
 		var msgs []json.RawMessage
 		for from := ev.MessageCount - ev.Appended; from < ev.MessageCount; from += 100 {
-			var out struct {
-				Object *struct {
-					Page struct {
-						Edges []struct {
-							Node json.RawMessage `json:"node"`
-						} `json:"edges"`
-					} `json:"page"`
-				} `json:"object"`
-			}
+			var out objectConnection
 			vars := map[string]any{"id": id.String(), "from": from, "to": min(from+100, ev.MessageCount)}
 			if err := missing(h.execute(ctx, eventMessages, vars, &out), out.Object == nil, "conversation", id); err != nil {
 				return nil, err
 			}
-			for _, e := range out.Object.Page.Edges {
-				msgs = append(msgs, e.Node)
-			}
+			msgs = append(msgs, out.Object.nodes()...)
 		}
 		return json.Marshal(map[string]any{"data": map[string]any{"conversation_id": id, "messages": msgs}})
 	}
-	var out struct {
-		Object json.RawMessage `json:"object"`
-	}
+	var out objectResult
 	if err := missing(h.execute(ctx, getConversation, map[string]any{"id": id.String()}, &out), isNull(out.Object), "conversation", id); err != nil {
 		return nil, err
 	}

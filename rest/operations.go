@@ -97,7 +97,7 @@ const webhookEndpointFields = `
 // maxWebhookEndpoints is the size of GET /webhooks' one page; an
 // organization has at most webhook.MaxEndpoints in each mode.
 const listWebhookEndpoints = `query RestListWebhookEndpoints($first: Int) {
-  viewer { page: webhookEndpoints(first: $first) {
+  object: viewer { page: webhookEndpoints(first: $first) {
     edges { node {` + webhookEndpointFields + `
     } }
   } }

@@ -139,20 +139,18 @@ func (c *connection) decodeRaw(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("reading the page: %w", err)
 	}
-	if page == nil || string(page) == "null" {
+	if isNull(page) {
 		return nil
 	}
 	return each(page, '{', '}', func(key, value []byte) error {
 		switch string(key) {
 		case `"edges"`:
-			return each(value, '[', ']', func(_, edge []byte) error {
-				node, err := member(edge, "node")
+			return each(value, '[', ']', func(_, element []byte) error {
+				node, err := member(element, "node")
 				if err != nil {
 					return err
 				}
-				c.Page.Edges = append(c.Page.Edges, struct {
-					Node json.RawMessage `json:"node"`
-				}{Node: node})
+				c.Page.Edges = append(c.Page.Edges, edge{Node: node})
 				return nil
 			})
 		case `"pageInfo"`:
@@ -165,7 +163,7 @@ func (c *connection) decodeRaw(data []byte) error {
 // objectResult is the result of an operation that reads one object under
 // the alias "object".
 type objectResult struct {
-	Object json.RawMessage `json:"object"`
+	Object json.RawMessage
 }
 
 func (o *objectResult) decodeRaw(data []byte) error {
@@ -177,12 +175,12 @@ func (o *objectResult) decodeRaw(data []byte) error {
 // objectConnection is the result of an operation that pages a connection
 // of one object: {"object": {"page": ...}}.
 type objectConnection struct {
-	Object *connection `json:"object"`
+	Object *connection
 }
 
 func (o *objectConnection) decodeRaw(data []byte) error {
 	obj, err := member(data, "object")
-	if err != nil || obj == nil || string(obj) == "null" {
+	if err != nil || isNull(obj) {
 		return err
 	}
 	o.Object = &connection{}

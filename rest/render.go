@@ -70,9 +70,7 @@ func appendNullableString(b []byte, s *string) []byte {
 // connection is the part of a GraphQL connection the REST lists read.
 type connection struct {
 	Page struct {
-		Edges []struct {
-			Node json.RawMessage `json:"node"`
-		} `json:"edges"`
+		Edges    []edge `json:"edges"`
 		PageInfo struct {
 			HasNextPage     bool    `json:"hasNextPage"`
 			HasPreviousPage bool    `json:"hasPreviousPage"`
@@ -82,16 +80,31 @@ type connection struct {
 	} `json:"page"`
 }
 
+// edge is one element of a connection: the node, rendered.
+type edge struct {
+	Node json.RawMessage `json:"node"`
+}
+
+// nodes are the page's nodes as the executor rendered them; never nil, so
+// an empty page is written as [].
+func (c *connection) nodes() []json.RawMessage {
+	if c == nil {
+		return []json.RawMessage{}
+	}
+	out := make([]json.RawMessage, len(c.Page.Edges))
+	for i, e := range c.Page.Edges {
+		out[i] = e.Node
+	}
+	return out
+}
+
 // body turns a connection page into the REST list body. Reading forward
 // (no cursor or `after`), more items lie after the end cursor; reading
 // backward (`before`), more lie before the start cursor. The cursor back to
 // where the reader came from is always there, except on the first page.
 func (c *connection) body(p page) listBody {
 	info := c.Page.PageInfo
-	out := listBody{Data: make([]json.RawMessage, len(c.Page.Edges))}
-	for i, e := range c.Page.Edges {
-		out.Data[i] = e.Node
-	}
+	out := listBody{Data: c.nodes()}
 	if len(c.Page.Edges) == 0 {
 		return out
 	}

@@ -43,20 +43,14 @@ func (b webhookEndpointBody) input() map[string]any {
 }
 
 func (h *Handler) listWebhookEndpoints(w http.ResponseWriter, r *http.Request) {
-	var out struct {
-		Viewer connection `json:"viewer"`
-	}
+	var out objectConnection
 	if err := h.execute(r.Context(), listWebhookEndpoints, map[string]any{"first": webhook.MaxEndpoints}, &out); err != nil {
 		h.respond(w, r, nil, err)
 		return
 	}
-	items := make([]json.RawMessage, len(out.Viewer.Page.Edges))
-	for i, e := range out.Viewer.Page.Edges {
-		items[i] = e.Node
-	}
 	h.respond(w, r, struct {
 		Data []json.RawMessage `json:"data"`
-	}{items}, nil)
+	}{out.Object.nodes()}, nil)
 }
 
 func (h *Handler) getWebhookEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -124,9 +118,7 @@ func (h *Handler) sendTestWebhook(w http.ResponseWriter, r *http.Request) {
 		h.respond(w, r, nil, err)
 		return
 	}
-	var out struct {
-		Object json.RawMessage `json:"object"`
-	}
+	var out objectResult
 	if err := h.execute(r.Context(), sendTestWebhook, nil, &out); err != nil {
 		h.respond(w, r, nil, err)
 		return
@@ -172,9 +164,7 @@ func (h *Handler) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) 
 	}
 	vars := p.vars()
 	vars["id"] = id.String()
-	var out struct {
-		Object *connection `json:"object"`
-	}
+	var out objectConnection
 	err = missing(h.execute(r.Context(), listWebhookDeliveries, vars, &out), out.Object == nil, "webhook endpoint", id)
 	if err != nil {
 		h.respond(w, r, nil, err)
@@ -186,9 +176,7 @@ func (h *Handler) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) 
 // mutateObject runs a mutation on the object with id and answers its
 // result with status; an object the caller cannot see is a 404.
 func (h *Handler) mutateObject(w http.ResponseWriter, r *http.Request, status int, mutation string, id uuid.UUID, vars map[string]any) {
-	var out struct {
-		Object json.RawMessage `json:"object"`
-	}
+	var out objectResult
 	if err := missing(h.execute(r.Context(), mutation, vars, &out), isNull(out.Object), "webhook endpoint", id); err != nil {
 		h.respond(w, r, nil, err)
 		return

@@ -47,16 +47,27 @@ func StartWith(t testing.TB, configure func(*api.Config)) *Env {
 	return StartOn(t, testenv.Open(t), configure)
 }
 
+// StartWithLive is Start with live subscriptions bounded by opts.
+func StartWithLive(t testing.TB, opts live.Options) *Env {
+	t.Helper()
+	return startOn(t, testenv.Open(t), opts, nil)
+}
+
 // StartOn is StartWith over a database the test opened itself (with
 // testenv.Open's options).
 func StartOn(t testing.TB, db *testenv.Env, configure func(*api.Config)) *Env {
+	t.Helper()
+	return startOn(t, db, live.Options{}, configure)
+}
+
+func startOn(t testing.TB, db *testenv.Env, liveOpts live.Options, configure func(*api.Config)) *Env {
 	t.Helper()
 	env := &Env{Env: db, Logs: &testenv.SyncBuffer{}}
 	logger := slog.New(observe.LogHandler{Handler: slog.NewJSONHandler(env.Logs, nil)})
 	env.Auth = apikey.New(env.Client, apikey.Options{Logger: logger})
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
-	env.Live, env.Listener = live.Start(ctx, env.Client, env.DB.Dialect, env.URL, live.Options{}, logger)
+	env.Live, env.Listener = live.Start(ctx, env.Client, env.DB.Dialect, env.URL, liveOpts, logger)
 	cfg := api.Config{
 		Live:          env.Live,
 		Auth:          env.Auth,

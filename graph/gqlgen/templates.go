@@ -23,30 +23,28 @@ import (
 // dataloader together. A dashboard page has ~4,900 such fields and ~800
 // such elements, and both costs dominated its CPU profile.
 //
-// Two edits, each to gqlgen's own templates, remove them where nothing
+// Four edits to gqlgen's own templates remove these costs where nothing
 // observable depends on them:
 //
-//   - A field read in place: a scalar or enum field bound to a struct
+//   - Fields read in place: a scalar or enum field bound to a struct
 //     field, with no arguments, resolver, method or directive, and whose
 //     marshaler cannot report an error, is marshalled in its object's loop
-//     from the struct. Its field context could not be observed: the one field
-//     middleware (graph.resolverMiddleware) passes such fields through, and
-//     a field that cannot fail never needs its path.
-//   - A list marshalled in place: the elements of a list of objects are
+//     from the struct. Its field context could not be observed: the one
+//     field middleware (graph.resolverMiddleware) passes such fields
+//     through, and a field that cannot fail never needs its path.
+//   - Lists marshalled in place: the elements of a list of objects are
 //     marshalled one after another, without goroutines, when the request's
 //     selection on them calls no resolver and no method that takes a
 //     context (selectionDoesIO_*, generated per object, decides it once per
 //     list). Each element keeps its field context (its index in error
 //     paths) and its panic recovery.
-//
-// A third builds an object's group of @defer'red fields (its path, a
-// field set, a map) only when the selection defers one of its fields; gqlgen
-// builds it for every object and uses it only then.
-//
-// A fourth sizes a query's response buffer from an estimate the server
-// puts in the context (WithResponseSize), made once the fields are resolved
-// and before they are written; gqlgen grows it from empty, copying the
-// response about as many times as it doubles.
+//   - An object's group of @defer'red fields (its path, a field set, a map)
+//     is built only when the selection defers one of its fields; gqlgen
+//     builds it for every object and reads it only then.
+//   - A query's response buffer is sized from an estimate the server puts
+//     in the context (WithResponseSize), made once the fields are resolved
+//     and before they are written; gqlgen grows it from empty, copying the
+//     response about as many times as it doubles.
 //
 // Each edit must match gqlgen's template exactly once, so an upgrade of
 // gqlgen that changes these templates fails the generation instead of
@@ -157,7 +155,7 @@ var neverNull = map[string]bool{
 // selection selectionDoesIO_* can judge.
 func listInPlace(t *config.TypeReference) bool {
 	e := t.Elem()
-	return e.Definition.Kind == "OBJECT" && !e.IsSlice() && !e.IsRoot && !isRootName(e.Definition.Name)
+	return e.Definition.Kind == "OBJECT" && !e.IsSlice() && !e.IsRoot
 }
 
 // fieldIO says what selecting a field costs in I/O: "always" (a resolver,
@@ -170,7 +168,7 @@ func fieldIO(f *codegen.Field) string {
 		return "always"
 	case t.Definition.Kind == "INTERFACE", t.Definition.Kind == "UNION":
 		return "always"
-	case t.Definition.Kind == "OBJECT" && (t.IsRoot || isRootName(t.Definition.Name)):
+	case t.Definition.Kind == "OBJECT" && t.IsRoot:
 		return "always"
 	case t.Definition.Kind == "OBJECT":
 		return "object"
@@ -187,10 +185,6 @@ func ioFields(o *codegen.Object) []*codegen.Field {
 		}
 	}
 	return fields
-}
-
-func isRootName(name string) bool {
-	return name == "Query" || name == "Mutation" || name == "Subscription"
 }
 
 // execTemplates reads gqlgen's templates for the executable schema from

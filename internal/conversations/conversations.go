@@ -22,6 +22,7 @@ import (
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/ent/message"
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/dbtime"
 )
 
@@ -41,7 +42,7 @@ type NewMessage struct {
 // participant can type unless the input has one.
 func Start(ctx context.Context, c *ent.Client, input ent.CreateConversationInput) (*ent.Conversation, error) {
 	var conv *ent.Conversation
-	err := inTx(ctx, c, func(ctx context.Context, c *ent.Client) error {
+	err := database.InTx(ctx, c, func(ctx context.Context, c *ent.Client) error {
 		create := c.Conversation.Create().SetInput(input)
 		if input.ConnectionCode == nil {
 			create.SetConnectionCode(newConnectionCode())
@@ -67,7 +68,7 @@ func Append(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []NewMessag
 		conv *ent.Conversation
 		msgs []*ent.Message
 	)
-	err := inTx(ctx, c, func(ctx context.Context, c *ent.Client) error {
+	err := database.InTx(ctx, c, func(ctx context.Context, c *ent.Client) error {
 		var err error
 		conv, msgs, err = appendTx(ctx, c, id, inputs)
 		return err
@@ -161,7 +162,7 @@ func appendTx(ctx context.Context, c *ent.Client, id uuid.UUID, inputs []NewMess
 // start or completion time the transition implies.
 func SetStatus(ctx context.Context, c *ent.Client, id uuid.UUID, to conversation.Status) (*ent.Conversation, error) {
 	var conv *ent.Conversation
-	err := inTx(ctx, c, func(ctx context.Context, c *ent.Client) error {
+	err := database.InTx(ctx, c, func(ctx context.Context, c *ent.Client) error {
 		var err error
 		conv, err = setStatusTx(ctx, c, id, to)
 		return err
@@ -193,26 +194,6 @@ func setStatusTx(ctx context.Context, c *ent.Client, id uuid.UUID, to conversati
 		return nil, err
 	}
 	return conv, record(ctx, c, statusEvents[to], conv)
-}
-
-// inTx runs fn in the caller's transaction, or in one of its own that it
-// commits, so a change and its event are always written together.
-func inTx(ctx context.Context, c *ent.Client, fn func(context.Context, *ent.Client) error) error {
-	if ent.TxFromContext(ctx) != nil {
-		return fn(ctx, c)
-	}
-	tx, err := c.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("beginning a transaction: %w", err)
-	}
-	if err := fn(ent.NewTxContext(ctx, tx), tx.Client()); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("committing: %w", err)
-	}
-	return nil
 }
 
 // lock reads a conversation for a write that depends on what it reads (its

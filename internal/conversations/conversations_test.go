@@ -209,7 +209,6 @@ func TestImport(t *testing.T) {
 		},
 	} {
 		p := done
-		p.ID = uuid.Nil
 		bad(&p)
 		if _, err := conversations.Import(ctx, env.Client, []conversations.Past{p}); err == nil {
 			t.Errorf("%s: imported", name)

@@ -11,6 +11,7 @@ import (
 	"github.com/parleyhq/parley/ent/conversation"
 	"github.com/parleyhq/parley/ent/message"
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/gid"
 )
@@ -21,7 +22,6 @@ import (
 // and positions are not given: Import derives them by the rules Append
 // follows.
 type Past struct {
-	ID                uuid.UUID // zero: a new one
 	OrganizationID    uuid.UUID
 	Livemode          bool
 	AgentID           uuid.UUID
@@ -53,14 +53,11 @@ func Import(ctx context.Context, c *ent.Client, past []Past) (int, error) {
 		}
 	}
 	written := 0
-	err := inTx(ctx, c, func(ctx context.Context, c *ent.Client) error {
+	err := database.InTx(ctx, c, func(ctx context.Context, c *ent.Client) error {
 		convs := make([]*ent.ConversationCreate, len(past))
 		var msgs []*ent.MessageCreate
 		for i, p := range past {
-			id := p.ID
-			if id == uuid.Nil {
-				id = gid.New(gid.Conversation)
-			}
+			id := gid.New(gid.Conversation)
 			turns := 0
 			for k, m := range p.Messages {
 				if m.Role != message.RoleSystem {

@@ -159,7 +159,7 @@ func Start(ctx context.Context, db *database.DB, opts Options) (*Service, error)
 		pool.Close()
 		return nil, fmt.Errorf("webhook deliveries: starting the queue: %w", err)
 	}
-	s.metrics.register(opts.Metrics, s)
+	opts.Metrics.Register(s.metrics.attempts, s.metrics.queued, queueCollector{s}) // a no-op without metrics
 	relayCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopRelay, s.relayDone = stop, make(chan struct{})
 	go s.relay(relayCtx)

@@ -33,13 +33,6 @@ func newMetrics() *metrics {
 
 func (m *metrics) outcome(o string) { m.attempts.WithLabelValues(o).Inc() }
 
-func (m *metrics) register(reg interface{ Register(...prometheus.Collector) }, s *Service) {
-	if reg == nil {
-		return
-	}
-	reg.Register(m.attempts, m.queued, queueCollector{s})
-}
-
 // queueCollector reads the queue's state from the database when scraped:
 // every replica reports the same shared queue.
 type queueCollector struct{ s *Service }

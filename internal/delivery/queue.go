@@ -12,6 +12,7 @@ import (
 	"github.com/parleyhq/parley/ent/event"
 	"github.com/parleyhq/parley/ent/webhookendpoint"
 	"github.com/parleyhq/parley/internal/apperr"
+	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/gid"
 	"github.com/parleyhq/parley/internal/viewer"
 	"github.com/parleyhq/parley/internal/webhook"
@@ -40,7 +41,7 @@ func (s *Service) SendTest(ctx context.Context) (uuid.UUID, error) {
 			InsertOpts: s.insertOpts(),
 		}
 	}
-	err = afterCommit(ctx, func(ctx context.Context) error {
+	err = database.AfterCommit(ctx, ent.TxFromContext(ctx), func(ctx context.Context) error {
 		if _, err := s.queue.InsertMany(ctx, params); err != nil {
 			return fmt.Errorf("queueing %s: %w", webhook.TestEvent, err)
 		}
@@ -77,7 +78,7 @@ func (s *Service) Redeliver(ctx context.Context, endpointID, eventID uuid.UUID) 
 		OrganizationID: v.OrganizationID, Livemode: v.Livemode,
 		Redelivery: time.Now().UnixNano(),
 	}
-	return afterCommit(ctx, func(ctx context.Context) error {
+	return database.AfterCommit(ctx, ent.TxFromContext(ctx), func(ctx context.Context) error {
 		if _, err := s.queue.Insert(ctx, args, s.insertOpts()); err != nil {
 			return fmt.Errorf("queueing a redelivery: %w", err)
 		}
@@ -93,24 +94,4 @@ func (s *Service) client(ctx context.Context) *ent.Client {
 		return c
 	}
 	return s.db.Client
-}
-
-// afterCommit runs queue once the caller's transaction has committed, or
-// at once outside one. River inserts through a pool of its own: inside
-// the caller's transaction on SQLite it would wait for the write lock that
-// transaction holds.
-func afterCommit(ctx context.Context, queue func(context.Context) error) error {
-	tx := ent.TxFromContext(ctx)
-	if tx == nil {
-		return queue(ctx)
-	}
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
-		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-			if err := next.Commit(ctx, tx); err != nil {
-				return err
-			}
-			return queue(ctx)
-		})
-	})
-	return nil
 }

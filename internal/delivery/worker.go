@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/dbtime"
 	"github.com/parleyhq/parley/internal/viewer"
 	"github.com/parleyhq/parley/internal/webhook"
@@ -90,17 +91,14 @@ func (w *attemptWorker) Work(ctx context.Context, job *river.Job[attemptArgs]) e
 	}
 	// What the attempt means for the endpoint: a 410, or failures since
 	// longer than DisableAfter, disable it.
+	// (A first failure cannot disable: DisableAfter is positive.)
 	said := answer(res, sendErr, s.opts.Client.Timeout)
-	failingSince := ep.FailingSince
-	if outcome == outcomeFailure && failingSince == nil {
-		failingSince = &now
-	}
 	var disableReason string
 	switch {
 	case outcome == outcomeGone:
 		disableReason = "the receiver answered 410 Gone"
-	case outcome == outcomeFailure && now.Sub(*failingSince) >= s.opts.DisableAfter:
-		disableReason = fmt.Sprintf("every delivery since %s failed; the last: %s", failingSince.UTC().Format(time.RFC3339), said)
+	case outcome == outcomeFailure && ep.FailingSince != nil && now.Sub(*ep.FailingSince) >= s.opts.DisableAfter:
+		disableReason = fmt.Sprintf("every delivery since %s failed; the last: %s", ep.FailingSince.UTC().Format(time.RFC3339), said)
 	}
 	retry := outcome == outcomeFailure && disableReason == "" && job.Attempt < job.MaxAttempts
 
@@ -115,7 +113,7 @@ func (w *attemptWorker) Work(ctx context.Context, job *river.Job[attemptArgs]) e
 		s.retryAt.Store(retryKey{job.ID, job.Attempt}, at)
 		next = &at
 	}
-	err = s.inTx(ctx, func(tx *ent.Tx) error {
+	err = database.InTx(ctx, s.db.Client, func(ctx context.Context, tx *ent.Client) error {
 		entry := tx.WebhookDelivery.Create().
 			SetEndpointID(ep.ID).
 			SetEventID(args.EventID).
@@ -128,7 +126,7 @@ func (w *attemptWorker) Work(ctx context.Context, job *river.Job[attemptArgs]) e
 			entry.SetResponseStatus(res.Status)
 		}
 		if sendErr != nil {
-			entry.SetError(describe(sendErr, s.opts.Client.Timeout))
+			entry.SetError(said)
 		}
 		if next != nil {
 			entry.SetNextAttemptAt(dbtime.Of(*next))
@@ -140,9 +138,6 @@ func (w *attemptWorker) Work(ctx context.Context, job *river.Job[attemptArgs]) e
 		switch {
 		case disableReason != "":
 			update.SetEnabled(false).SetDisabledReason(disableReason)
-			if failingSince != nil {
-				update.SetFailingSince(dbtime.Of(*failingSince))
-			}
 		case outcome == outcomeSuccess && ep.FailingSince != nil:
 			update.ClearFailingSince()
 		case outcome == outcomeFailure && ep.FailingSince == nil:
@@ -183,22 +178,6 @@ func (s *Service) envelopeOf(ctx context.Context, args attemptArgs) (webhook.Env
 		return webhook.Envelope{}, err
 	}
 	return webhook.NewEnvelope(e.Type, e.ID, e.OccurredAt, e.OrganizationID, e.Data), nil
-}
-
-// inTx runs fn in a transaction of its own and commits it.
-func (s *Service) inTx(ctx context.Context, fn func(*ent.Tx) error) error {
-	tx, err := s.db.Client.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("beginning a transaction: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("committing: %w", err)
-	}
-	return nil
 }
 
 // nextAttempt is when the attempt after job's current one is due: the

@@ -84,23 +84,21 @@ func (l *Listener) session(ctx context.Context) (listened bool, err error) {
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channelPrefix + schema}.Sanitize()); err != nil {
 		return false, fmt.Errorf("listening: %w", err)
 	}
-	first := false
-	l.readyOnce.Do(func() { first = true; close(l.ready) })
-	if !first {
-		// Notifications sent while no connection listened are lost.
-		if err := l.catchUp(ctx); err != nil {
-			l.logger.ErrorContext(ctx, "live: cannot re-read missed events; closing subscriptions", "error", err)
-			l.broker.CloseAll(ErrMissed)
-		}
+	l.readyOnce.Do(func() { close(l.ready) })
+	// Notifications sent while no connection listened are lost (none
+	// before the first session: nothing was seen yet).
+	if err := l.catchUp(ctx); err != nil {
+		l.logger.ErrorContext(ctx, "live: cannot re-read missed events; closing subscriptions", "error", err)
+		l.broker.CloseAll(ErrMissed)
 	}
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return true, err
 		}
-		ev, err := l.decode(ctx, n.Payload)
-		if err != nil {
-			l.logger.ErrorContext(ctx, "live: dropping an undecodable notification", "error", err)
+		var ev Event
+		if err := json.Unmarshal([]byte(n.Payload), &ev); err != nil {
+			l.logger.ErrorContext(ctx, "live: dropping an undecodable notification", "error", err, "payload", n.Payload)
 			continue
 		}
 		l.publish(ev)
@@ -112,23 +110,6 @@ func (l *Listener) publish(ev Event) {
 		l.last = ev.ID
 	}
 	l.broker.Publish(ev)
-}
-
-// decode reads a notification; one that carries only an ID (its event
-// was over NOTIFY's size limit) is loaded.
-func (l *Listener) decode(ctx context.Context, payload string) (Event, error) {
-	var ev Event
-	if err := json.Unmarshal([]byte(payload), &ev); err != nil {
-		return Event{}, fmt.Errorf("decoding %q: %w", payload, err)
-	}
-	if ev.Type != "" {
-		return ev, nil
-	}
-	row, err := l.client.Event.Get(privacy.DecisionContext(ctx, privacy.Allow), ev.ID)
-	if err != nil {
-		return Event{}, fmt.Errorf("loading event %s: %w", ev.ID, err)
-	}
-	return fromRow(row), nil
 }
 
 // catchUp publishes the events after the last one seen, or fails when
