@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -16,42 +13,6 @@ import (
 	"github.com/parleyhq/parley/internal/database"
 	"github.com/parleyhq/parley/internal/testenv"
 )
-
-// serverArgsEnv makes the test binary run as a Parley server process with
-// these arguments (separated by \x1f), for tests that kill one.
-const serverArgsEnv = "PARLEY_TEST_SERVER_ARGS"
-
-func TestMain(m *testing.M) {
-	if args := os.Getenv(serverArgsEnv); args != "" {
-		os.Args = append(os.Args[:1], strings.Split(args, "\x1f")...)
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
-// serverProcess starts this binary as `parley serve` on url in a process
-// of its own; the test may kill it.
-func serverProcess(t *testing.T, url, addr string) *exec.Cmd {
-	t.Helper()
-	args := []string{"serve", "--addr", addr, "--database-url", url, "--demo", "false", "--metrics-addr", "off", "--webhook-allow-private"}
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), serverArgsEnv+"="+strings.Join(args, "\x1f"))
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	waitFor(t, "the server to be ready", func() bool { return status("http://"+addr+"/readyz") == http.StatusOK })
-	return cmd
-}
 
 // A server killed (SIGKILL) after committing changes, with their
 // deliveries failed once or not attempted at all, leaves them to the next
@@ -75,7 +36,7 @@ func TestWebhooksSurviveAKilledServer(t *testing.T) {
 	defer receiver.Close()
 
 	addr := freeAddr(t)
-	first := serverProcess(t, url, addr)
+	first, _ := serverProcess(t, url, addr)
 	base := "http://" + addr
 	call := func(method, path, body string) map[string]any {
 		t.Helper()
