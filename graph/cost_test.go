@@ -105,8 +105,12 @@ func TestDocumentAnalysisIsBounded(t *testing.T) {
 	// Fragments used from several places still work.
 	env.MustGraphQL(t, key, `{ a: conversations(first: 1) { ...C } b: conversations(last: 1) { ...C } } fragment C on ConversationConnection { totalCount edges { node { ...N } } } fragment N on Conversation { id status agent { ...A } } fragment A on Agent { id name }`, nil)
 
-	// graphql-js's full introspection query passes the limits.
+	// graphql-js's full introspection query passes the limits, while an
+	// introspection that nests fields without end, which the depth limit
+	// leaves to gqlparser, is refused before any SQL.
 	env.MustGraphQL(t, key, introspectionQuery, nil)
+	deep := "{ __schema { types { " + strings.Repeat("fields { type { ", 30) + "name" + strings.Repeat(" } }", 30) + " } } }"
+	refusedBeforeSQL(t, env, run(deep), "invalid_request", "introspection depth")
 }
 
 // The statement budget stops a request that passes analysis but would
