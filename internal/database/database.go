@@ -61,7 +61,12 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	pool, err := sql.Open(driverName, dsn)
+	var pool *sql.DB
+	if dialectName == dialect.Postgres {
+		pool, err = openPostgres(dsn)
+	} else {
+		pool, err = sql.Open(driverName, dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening %s database: %w", dialectName, err)
 	}
