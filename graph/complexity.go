@@ -1,6 +1,9 @@
 package graph
 
 import (
+	"reflect"
+	"strings"
+
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
 
@@ -45,24 +48,28 @@ func complexity() generated.ComplexityRoot {
 	c.Query.Conversation = byID
 	c.Query.Agent = byID
 	c.Query.Nodes = func(child int, ids []uuid.UUID) int { return StatementCost + 1 + len(ids)*child }
-	c.Query.Conversations = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ConversationOrder, _ *ent.ConversationWhereInput) int {
-		return StatementCost + page(child, first, last, paging.DefaultPageSize)
+	c.Query.Conversations = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ConversationOrder, where *ent.ConversationWhereInput) int {
+		return StatementCost + filterCost(where) + page(child, first, last, paging.DefaultPageSize)
 	}
-	c.Query.Agents = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.AgentOrder, _ *ent.AgentWhereInput) int {
-		return StatementCost + page(child, first, last, paging.DefaultPageSize)
+	c.Query.Agents = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.AgentOrder, where *ent.AgentWhereInput) int {
+		return StatementCost + filterCost(where) + page(child, first, last, paging.DefaultPageSize)
 	}
-	c.Query.Participants = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ParticipantOrder, _ *ent.ParticipantWhereInput) int {
-		return StatementCost + page(child, first, last, paging.DefaultPageSize)
+	c.Query.Participants = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ParticipantOrder, where *ent.ParticipantWhereInput) int {
+		return StatementCost + filterCost(where) + page(child, first, last, paging.DefaultPageSize)
 	}
 
 	// Nested connections must carry first or last (see nestedConnection);
 	// the default only prices an operation that validation rejects anyway.
-	c.Agent.Conversations = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ConversationOrder, _ *ent.ConversationWhereInput) int {
-		return page(child, first, last, paging.MaxPageSize)
+	// A nested list's filter cost is multiplied by its parents like the
+	// rest of it, although the list is one statement for all of them: a
+	// filter that follows an edge under a page of 25 parents or more is
+	// refused, and can be asked of the root list instead.
+	c.Agent.Conversations = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.ConversationOrder, where *ent.ConversationWhereInput) int {
+		return filterCost(where) + page(child, first, last, paging.MaxPageSize)
 	}
 	c.Participant.Conversations = c.Agent.Conversations
-	c.Conversation.Messages = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.MessageOrder, _ *ent.MessageWhereInput) int {
-		return page(child, first, last, paging.MaxPageSize)
+	c.Conversation.Messages = func(child int, _ *entgql.Cursor[uuid.UUID], first *int, _ *entgql.Cursor[uuid.UUID], last *int, _ *ent.MessageOrder, where *ent.MessageWhereInput) int {
+		return filterCost(where) + page(child, first, last, paging.MaxPageSize)
 	}
 	c.Conversation.Transcript = func(child int) int { return 1 + transcriptCost*child }
 
@@ -77,8 +84,8 @@ func complexity() generated.ComplexityRoot {
 	// Stats send two statements however many groups they return; groups
 	// are priced like a default page of daily buckets (at most
 	// MaxStatsBuckets, each a few dozen numbers).
-	c.Query.ConversationStats = func(child int, _ *ent.ConversationWhereInput, _ *model.ConversationStatsGroupBy, _ *model.StatsInterval, _ *string) int {
-		return 2*StatementCost + child
+	c.Query.ConversationStats = func(child int, where *ent.ConversationWhereInput, _ *model.ConversationStatsGroupBy, _ *model.StatsInterval, _ *string) int {
+		return 2*StatementCost + filterCost(where) + child
 	}
 	c.ConversationStats.Groups = func(child int) int { return 1 + statsGroupsCost*child }
 
@@ -103,4 +110,44 @@ func complexity() generated.ComplexityRoot {
 	c.Mutation.SendTestWebhook = one
 	c.Mutation.RedeliverWebhookEvent = func(child int, _, _ uuid.UUID) int { return one(child) }
 	return c
+}
+
+// filterCost prices a generated where input: JoinFilterCost if it follows an
+// edge anywhere (a non-empty Has<Edge>With, at any depth of not, and, or),
+// else nothing. It reads the generated fields by name, so an edge added to
+// the schema is priced without a change here.
+func filterCost(where any) int {
+	if followsEdge(reflect.ValueOf(where)) {
+		return JoinFilterCost
+	}
+	return 0
+}
+
+func followsEdge(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer:
+		return !v.IsNil() && followsEdge(v.Elem())
+	case reflect.Slice:
+		for i := range v.Len() {
+			if followsEdge(v.Index(i)) {
+				return true
+			}
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			name := t.Field(i).Name
+			switch {
+			case strings.HasPrefix(name, "Has") && strings.HasSuffix(name, "With"):
+				if v.Field(i).Len() > 0 {
+					return true
+				}
+			case name == "Not", name == "And", name == "Or":
+				if followsEdge(v.Field(i)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -101,6 +101,18 @@ func TestDocumentAnalysisIsBounded(t *testing.T) {
 	if res := run(aliases(99, "viewer { livemode }")); len(res.Errors) > 0 {
 		t.Fatalf("99 viewers: %+v", res.Errors)
 	}
+	// A filter that follows an edge may read the whole other table (here
+	// every message of the tenant), so it is priced higher: 20 such counts
+	// are refused before SQL, 19 run, as do 90 counts without the filter.
+	filtered := `conversations(first: 0, where: {hasMessagesWith: {contentContains: "x"}}) { totalCount }`
+	refusedBeforeSQL(t, env, run(aliases(20, filtered)), "invalid_request", "complexity")
+	refusedBeforeSQL(t, env, run(aliases(20, `conversations(first: 0, where: {or: [{status: completed}, {not: {hasAgentWith: {name: "x"}}}]}) { totalCount }`)), "invalid_request", "complexity")
+	if res := run(aliases(19, filtered)); len(res.Errors) > 0 {
+		t.Fatalf("19 filtered counts: %+v", res.Errors)
+	}
+	if res := run(aliases(90, "conversations(first: 0, where: {status: completed}) { totalCount }")); len(res.Errors) > 0 {
+		t.Fatalf("90 counts: %+v", res.Errors)
+	}
 
 	// Fragments used from several places still work.
 	env.MustGraphQL(t, key, `{ a: conversations(first: 1) { ...C } b: conversations(last: 1) { ...C } } fragment C on ConversationConnection { totalCount edges { node { ...N } } } fragment N on Conversation { id status agent { ...A } } fragment A on Agent { id name }`, nil)
