@@ -148,7 +148,14 @@ func (h *Handler) redeliverWebhookEvent(w http.ResponseWriter, r *http.Request) 
 		h.respond(w, r, nil, apperr.Invalidf("event_id: %s is not a UUID", apperr.Echo(*body.EventID)))
 		return
 	}
-	h.mutateObject(w, r, http.StatusAccepted, redeliverWebhookEvent, id, map[string]any{"id": id.String(), "event": event.String()})
+	// The mutation's not-found error names what is missing, the endpoint
+	// or the event, so it is answered as it is.
+	var out objectResult
+	if err := h.execute(r.Context(), redeliverWebhookEvent, map[string]any{"id": id.String(), "event": event.String()}, &out); err != nil {
+		h.respond(w, r, nil, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, objectBody{Data: out.Object})
 }
 
 func (h *Handler) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) {

@@ -197,6 +197,18 @@ func TestOpenAPIWebhooks(t *testing.T) {
 	// Last: the delete, and what it leaves.
 	cases = append(cases, tc{"DELETE", ep, tn.key, "", 200}, tc{"GET", ep, tn.key, "", 404})
 
+	// A redelivery's 404 names what is missing.
+	missingEvent := gid.New(gid.Event).String()
+	for _, c := range []struct{ key, event, want string }{
+		{tn.key, missingEvent, "event " + missingEvent + " not found"},
+		{other.key, started.ID.String(), "webhook endpoint " + id + " not found"},
+	} {
+		_, res := sendJSON(t, env, "POST", c.key, ep+"/redeliver", fmt.Sprintf(`{"event_id": %q}`, c.event))
+		if res.Status != 404 || !strings.Contains(string(res.Body), c.want) {
+			t.Errorf("redeliver: %s, want 404 saying %q", res, c.want)
+		}
+	}
+
 	seen := map[string]map[int]bool{}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s %s %d", c.method, c.path, c.status), func(t *testing.T) {

@@ -64,7 +64,7 @@ func (s *Service) Redeliver(ctx context.Context, endpointID, eventID uuid.UUID) 
 		return fmt.Errorf("loading endpoint: %w", err)
 	}
 	if !ep {
-		return apperr.NotFoundf("webhook endpoint not found")
+		return apperr.NotFoundf("webhook endpoint %s not found", endpointID)
 	}
 	ev, err := s.client(ctx).Event.Query().Where(event.ID(eventID)).Exist(ctx)
 	if err != nil {
