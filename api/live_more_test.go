@@ -14,6 +14,7 @@ import (
 
 	"github.com/parleyhq/parley/api/apitest"
 	"github.com/parleyhq/parley/internal/conversations"
+	"github.com/parleyhq/parley/internal/gid"
 	"github.com/parleyhq/parley/internal/live"
 )
 
@@ -217,6 +218,30 @@ func TestRESTEventStreamResumesAfterLastEventID(t *testing.T) {
 	env.MustGraphQL(t, f.key, `mutation($id: ID!) { setConversationStatus(id: $id, status: archived) { id } }`, map[string]any{"id": f.conversationID})
 	if ev := recv(t, resumed); sseField(ev, "event") != "conversation.archived" {
 		t.Fatalf("live event after the replay: %q", ev)
+	}
+}
+
+// A stream that asks for no history starts after the events already
+// written: a notification of an earlier commit that arrives after the
+// stream subscribed (published by hand here, to make that happen every
+// time) is not sent as new.
+func TestRESTEventStreamSkipsWhatPrecededIt(t *testing.T) {
+	env := apitest.Start(t)
+	f := newFixture(t, env, "Acme")
+	org := env.MustGraphQL(t, f.key, `{ viewer { organization { id } } }`, nil)
+	orgID := uuid.MustParse(org["viewer"].(map[string]any)["organization"].(map[string]any)["id"].(string))
+	earlier := gid.New(gid.Event) // older than the append's own event
+	appendMessages(t, env, f.key, f.conversationID, "one")
+
+	events := restEvents(t, env, f.key, f.conversationID, "")
+	waitSubscribed(t, env, 1)
+	env.Live.Publish(live.Event{
+		ID: earlier, OrganizationID: orgID, ConversationID: uuid.MustParse(f.conversationID),
+		Type: conversations.EventMessagesAppended, OccurredAt: time.Now(), MessageCount: 1, Appended: 1,
+	})
+	appendMessages(t, env, f.key, f.conversationID, "two")
+	if ev := recv(t, events); !strings.Contains(sseField(ev, "data"), `"content":"two"`) {
+		t.Fatalf("first event: %q, want the append of \"two\"", ev)
 	}
 }
 

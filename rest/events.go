@@ -84,6 +84,11 @@ func (h *Handler) streamConversationEvents(w http.ResponseWriter, r *http.Reques
 			h.respond(w, r, nil, apperr.Invalidf("more than %d events followed %s: read the conversation and its messages, then stream without Last-Event-ID", replayLimit, after))
 			return
 		}
+	} else if after, err = live.Newest(r.Context(), h.client, id); err != nil {
+		// No history asked for: the stream starts after what is already
+		// written, however late its notifications arrive.
+		h.respond(w, r, nil, err)
+		return
 	}
 
 	stream := sse.Start(w, " streaming the events of conversation "+id.String(), eventsPing)
