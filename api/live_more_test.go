@@ -245,6 +245,30 @@ func TestRESTEventStreamSkipsWhatPrecededIt(t *testing.T) {
 	}
 }
 
+// conversationEvents, likewise, reports only what committed after it
+// subscribed: an earlier event whose notification arrives late (published
+// by hand here) is not sent.
+func TestConversationEventsSkipWhatPrecededThem(t *testing.T) {
+	env := apitest.Start(t)
+	f := newFixture(t, env, "Acme")
+	org := env.MustGraphQL(t, f.key, `{ viewer { organization { id } } }`, nil)
+	orgID := uuid.MustParse(org["viewer"].(map[string]any)["organization"].(map[string]any)["id"].(string))
+	earlier := gid.New(gid.Event)
+	appendMessages(t, env, f.key, f.conversationID, "one") // starts it
+
+	c := connect(t, env, f.key)
+	c.subscribe("1", `subscription { conversationEvents { id type } }`, nil)
+	waitSubscribed(t, env, 1)
+	env.Live.Publish(live.Event{
+		ID: earlier, OrganizationID: orgID, ConversationID: uuid.MustParse(f.conversationID),
+		Type: conversations.EventStarted, OccurredAt: time.Now(),
+	})
+	env.MustGraphQL(t, f.key, `mutation($id: ID!) { setConversationStatus(id: $id, status: completed) { id } }`, map[string]any{"id": f.conversationID})
+	if got := c.next("1")["conversationEvents"].(map[string]any); got["id"] == earlier.String() || got["type"] != conversations.EventCompleted {
+		t.Fatalf("first event: %v, want the completion, not the earlier %s", got, earlier)
+	}
+}
+
 func TestRESTEventStreamRefusals(t *testing.T) {
 	env := apitest.Start(t)
 	mine := newFixture(t, env, "Acme")

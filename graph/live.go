@@ -11,12 +11,14 @@ import (
 
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/conversation"
+	"github.com/parleyhq/parley/ent/event"
 	"github.com/parleyhq/parley/ent/message"
 	"github.com/parleyhq/parley/ent/predicate"
 	"github.com/parleyhq/parley/graph/model"
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/budget"
 	"github.com/parleyhq/parley/internal/conversations"
+	"github.com/parleyhq/parley/internal/gid"
 	"github.com/parleyhq/parley/internal/live"
 	"github.com/parleyhq/parley/internal/tenant"
 	"github.com/parleyhq/parley/internal/viewer"
@@ -196,7 +198,15 @@ func conversationUpdated(ctx context.Context, r *Resolver, id uuid.UUID) (<-chan
 		sub.Close()
 		return nil, err
 	}
+	start, err := live.Newest(ctx, r.client, event.ConversationID(id))
+	if err != nil {
+		sub.Close()
+		return nil, err
+	}
 	return stream(ctx, r, sub, func(ctx context.Context, ev live.Event, send func(*ent.Conversation) bool) error {
+		if gid.Compare(ev.ID, start) <= 0 {
+			return nil // committed before the subscription: not a change to report
+		}
 		conv, err := r.visible(ctx, id)
 		if err != nil {
 			return err
@@ -232,7 +242,15 @@ func conversationEvents(ctx context.Context, r *Resolver, where *ent.Conversatio
 	if err != nil {
 		return nil, err
 	}
+	start, err := live.Newest(ctx, r.client)
+	if err != nil {
+		sub.Close()
+		return nil, err
+	}
 	return stream(ctx, r, sub, func(ctx context.Context, ev live.Event, send func(*model.ConversationEvent) bool) error {
+		if gid.Compare(ev.ID, start) <= 0 {
+			return nil // committed before the subscription
+		}
 		// The rest of the filter is the one conversations(where:) applies,
 		// in SQL, to the conversation as it is now.
 		conv, err := r.client.Conversation.Query().Where(append([]predicate.Conversation{conversation.ID(ev.ConversationID)}, filter...)...).Only(ctx)

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleyhq/parley/ent"
+	"github.com/parleyhq/parley/ent/event"
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/conversations"
 	"github.com/parleyhq/parley/internal/gid"
@@ -84,7 +85,7 @@ func (h *Handler) streamConversationEvents(w http.ResponseWriter, r *http.Reques
 			h.respond(w, r, nil, apperr.Invalidf("more than %d events followed %s: read the conversation and its messages, then stream without Last-Event-ID", replayLimit, after))
 			return
 		}
-	} else if after, err = live.Newest(r.Context(), h.client, id); err != nil {
+	} else if after, err = live.Newest(r.Context(), h.client, event.ConversationID(id)); err != nil {
 		// No history asked for: the stream starts after what is already
 		// written, however late its notifications arrive.
 		h.respond(w, r, nil, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleyhq/parley/ent"
 	"github.com/parleyhq/parley/ent/event"
+	"github.com/parleyhq/parley/ent/predicate"
 	"github.com/parleyhq/parley/internal/database"
 )
 
@@ -85,18 +86,17 @@ func Replay(ctx context.Context, client *ent.Client, conversationID, after uuid.
 	return evs, nil
 }
 
-// Newest returns the ID of the newest event of one conversation (the zero
-// ID if it has none), read with ctx's viewer: where a stream that asked
-// for no history starts, so that an event committed before it, whose
-// notification arrives after it subscribed, is not taken for a new one.
-func Newest(ctx context.Context, client *ent.Client, conversationID uuid.UUID) (uuid.UUID, error) {
-	id, err := client.Event.Query().Where(event.ConversationID(conversationID)).
-		Order(ent.Desc(event.FieldID)).FirstID(ctx)
+// Newest returns the ID of the newest event matching where (the zero ID if
+// there is none), read with ctx's viewer: where a stream that asked for no
+// history starts, so that an event committed before it, whose notification
+// arrives after it subscribed, is not taken for a new one.
+func Newest(ctx context.Context, client *ent.Client, where ...predicate.Event) (uuid.UUID, error) {
+	id, err := client.Event.Query().Where(where...).Order(ent.Desc(event.FieldID)).FirstID(ctx)
 	if ent.IsNotFound(err) {
 		return uuid.UUID{}, nil
 	}
 	if err != nil {
-		return uuid.UUID{}, fmt.Errorf("reading the newest event of conversation %s: %w", conversationID, err)
+		return uuid.UUID{}, fmt.Errorf("reading the newest event: %w", err)
 	}
 	return id, nil
 }
