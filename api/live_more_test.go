@@ -228,17 +228,12 @@ func TestRESTEventStreamResumesAfterLastEventID(t *testing.T) {
 func TestRESTEventStreamSkipsWhatPrecededIt(t *testing.T) {
 	env := apitest.Start(t)
 	f := newFixture(t, env, "Acme")
-	org := env.MustGraphQL(t, f.key, `{ viewer { organization { id } } }`, nil)
-	orgID := uuid.MustParse(org["viewer"].(map[string]any)["organization"].(map[string]any)["id"].(string))
 	earlier := gid.New(gid.Event) // older than the append's own event
 	appendMessages(t, env, f.key, f.conversationID, "one")
 
 	events := restEvents(t, env, f.key, f.conversationID, "")
 	waitSubscribed(t, env, 1)
-	env.Live.Publish(live.Event{
-		ID: earlier, OrganizationID: orgID, ConversationID: uuid.MustParse(f.conversationID),
-		Type: conversations.EventMessagesAppended, OccurredAt: time.Now(), MessageCount: 1, Appended: 1,
-	})
+	publishLate(t, env, f, live.Event{ID: earlier, Type: conversations.EventMessagesAppended, MessageCount: 1, Appended: 1})
 	appendMessages(t, env, f.key, f.conversationID, "two")
 	if ev := recv(t, events); !strings.Contains(sseField(ev, "data"), `"content":"two"`) {
 		t.Fatalf("first event: %q, want the append of \"two\"", ev)
@@ -251,18 +246,13 @@ func TestRESTEventStreamSkipsWhatPrecededIt(t *testing.T) {
 func TestConversationEventsSkipWhatPrecededThem(t *testing.T) {
 	env := apitest.Start(t)
 	f := newFixture(t, env, "Acme")
-	org := env.MustGraphQL(t, f.key, `{ viewer { organization { id } } }`, nil)
-	orgID := uuid.MustParse(org["viewer"].(map[string]any)["organization"].(map[string]any)["id"].(string))
 	earlier := gid.New(gid.Event)
 	appendMessages(t, env, f.key, f.conversationID, "one") // starts it
 
 	c := connect(t, env, f.key)
 	c.subscribe("1", `subscription { conversationEvents { id type } }`, nil)
 	waitSubscribed(t, env, 1)
-	env.Live.Publish(live.Event{
-		ID: earlier, OrganizationID: orgID, ConversationID: uuid.MustParse(f.conversationID),
-		Type: conversations.EventStarted, OccurredAt: time.Now(),
-	})
+	publishLate(t, env, f, live.Event{ID: earlier, Type: conversations.EventStarted})
 	env.MustGraphQL(t, f.key, `mutation($id: ID!) { setConversationStatus(id: $id, status: completed) { id } }`, map[string]any{"id": f.conversationID})
 	if got := c.next("1")["conversationEvents"].(map[string]any); got["id"] == earlier.String() || got["type"] != conversations.EventCompleted {
 		t.Fatalf("first event: %v, want the completion, not the earlier %s", got, earlier)
@@ -309,20 +299,27 @@ func TestMessageAddedSendsAnAppendThatRacedItsStart(t *testing.T) {
 	env := apitest.Start(t)
 	f := newFixture(t, env, "Acme")
 	appendMessages(t, env, f.key, f.conversationID, "one", "two")
-	org := env.MustGraphQL(t, f.key, `{ viewer { organization { id } } }`, nil)
-	orgID := uuid.MustParse(org["viewer"].(map[string]any)["organization"].(map[string]any)["id"].(string))
 
 	c := connect(t, env, f.key)
 	c.subscribe("1", messageAddedQuery, map[string]any{"id": f.conversationID})
 	waitSubscribed(t, env, 1)
-	env.Live.Publish(live.Event{
-		ID: uuid.New(), OrganizationID: orgID, ConversationID: uuid.MustParse(f.conversationID),
-		Type: conversations.EventMessagesAppended, OccurredAt: time.Now(), MessageCount: 2, Appended: 2,
-	})
+	publishLate(t, env, f, live.Event{ID: uuid.New(), Type: conversations.EventMessagesAppended, MessageCount: 2, Appended: 2})
 	appendMessages(t, env, f.key, f.conversationID, "three")
 	for i, want := range []string{"one", "two", "three"} {
 		if m := c.next("1")["messageAdded"].(map[string]any); m["content"] != want || m["position"] != float64(i+1) {
 			t.Fatalf("message %d: %v, want %q at position %d", i, m, want, i+1)
 		}
 	}
+}
+
+// publishLate publishes by hand an event of f's conversation, as the
+// listener would on a notification that arrives late: the tests use it to
+// make a race between a commit and a subscription happen every time.
+func publishLate(t *testing.T, env *apitest.Env, f fixture, ev live.Event) {
+	t.Helper()
+	org := env.MustGraphQL(t, f.key, `{ viewer { organization { id } } }`, nil)
+	ev.OrganizationID = uuid.MustParse(org["viewer"].(map[string]any)["organization"].(map[string]any)["id"].(string))
+	ev.ConversationID = uuid.MustParse(f.conversationID)
+	ev.OccurredAt = time.Now()
+	env.Live.Publish(ev)
 }
