@@ -198,6 +198,9 @@ func conversationUpdated(ctx context.Context, r *Resolver, id uuid.UUID) (<-chan
 		sub.Close()
 		return nil, err
 	}
+	// Start after the conversation's newest event: its changes are written
+	// in ID order (each locks the conversation first), so an event at or
+	// before it committed before the subscription.
 	start, err := live.Newest(ctx, r.client, event.ConversationID(id))
 	if err != nil {
 		sub.Close()
@@ -242,15 +245,12 @@ func conversationEvents(ctx context.Context, r *Resolver, where *ent.Conversatio
 	if err != nil {
 		return nil, err
 	}
-	start, err := live.Newest(ctx, r.client)
-	if err != nil {
-		sub.Close()
-		return nil, err
-	}
+	// Unlike a single conversation's stream, this one has no start: the
+	// events of different conversations are not written in ID order (IDs
+	// are minted inside transactions that commit in any order), so an ID
+	// cut-off could drop an event that commits after the subscription. An
+	// event committed just before it may be sent instead.
 	return stream(ctx, r, sub, func(ctx context.Context, ev live.Event, send func(*model.ConversationEvent) bool) error {
-		if gid.Compare(ev.ID, start) <= 0 {
-			return nil // committed before the subscription
-		}
 		// The rest of the filter is the one conversations(where:) applies,
 		// in SQL, to the conversation as it is now.
 		conv, err := r.client.Conversation.Query().Where(append([]predicate.Conversation{conversation.ID(ev.ConversationID)}, filter...)...).Only(ctx)
