@@ -10,8 +10,6 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/google/uuid"
-
 	"github.com/parleyhq/parley/internal/apperr"
 	"github.com/parleyhq/parley/internal/webhook"
 )
@@ -67,7 +65,7 @@ func (h *Handler) createWebhookEndpoint(w http.ResponseWriter, r *http.Request) 
 		h.respond(w, r, nil, apperr.Invalidf("url: required"))
 		return
 	}
-	h.withSecret(w, r, http.StatusCreated, createWebhookEndpoint, map[string]any{"input": body.input()}, uuid.Nil)
+	h.withSecret(w, r, http.StatusCreated, createWebhookEndpoint, map[string]any{"input": body.input()})
 }
 
 func (h *Handler) updateWebhookEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +79,7 @@ func (h *Handler) updateWebhookEndpoint(w http.ResponseWriter, r *http.Request) 
 		h.respond(w, r, nil, err)
 		return
 	}
-	h.mutateObject(w, r, http.StatusOK, updateWebhookEndpoint, id, map[string]any{"id": id.String(), "input": body.input()})
+	h.mutateObject(w, r, http.StatusOK, updateWebhookEndpoint, map[string]any{"id": id.String(), "input": body.input()})
 }
 
 func (h *Handler) deleteWebhookEndpoint(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +88,7 @@ func (h *Handler) deleteWebhookEndpoint(w http.ResponseWriter, r *http.Request) 
 		h.respond(w, r, nil, err)
 		return
 	}
-	h.mutateObject(w, r, http.StatusOK, deleteWebhookEndpoint, id, map[string]any{"id": id.String()})
+	h.mutateObject(w, r, http.StatusOK, deleteWebhookEndpoint, map[string]any{"id": id.String()})
 }
 
 func (h *Handler) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) {
@@ -110,7 +108,7 @@ func (h *Handler) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) {
 	if body.OverlapSeconds != nil {
 		vars["overlap"] = *body.OverlapSeconds
 	}
-	h.withSecret(w, r, http.StatusOK, rotateWebhookSecret, vars, id)
+	h.withSecret(w, r, http.StatusOK, rotateWebhookSecret, vars)
 }
 
 func (h *Handler) sendTestWebhook(w http.ResponseWriter, r *http.Request) {
@@ -148,14 +146,7 @@ func (h *Handler) redeliverWebhookEvent(w http.ResponseWriter, r *http.Request) 
 		h.respond(w, r, nil, apperr.Invalidf("event_id: %s is not a UUID", apperr.Echo(*body.EventID)))
 		return
 	}
-	// The mutation's not-found error names what is missing, the endpoint
-	// or the event, so it is answered as it is.
-	var out objectResult
-	if err := h.execute(r.Context(), redeliverWebhookEvent, map[string]any{"id": id.String(), "event": event.String()}, &out); err != nil {
-		h.respond(w, r, nil, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, objectBody{Data: out.Object})
+	h.mutateObject(w, r, http.StatusAccepted, redeliverWebhookEvent, map[string]any{"id": id.String(), "event": event.String()})
 }
 
 func (h *Handler) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
@@ -180,11 +171,12 @@ func (h *Handler) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) 
 	h.respond(w, r, out.Object.body(p), nil)
 }
 
-// mutateObject runs a mutation on the object with id and answers its
-// result with status; an object the caller cannot see is a 404.
-func (h *Handler) mutateObject(w http.ResponseWriter, r *http.Request, status int, mutation string, id uuid.UUID, vars map[string]any) {
+// mutateObject runs a mutation and answers its result with status. Its
+// errors are answered as they are: a webhook mutation's not-found names
+// what is missing (the endpoint, or a redelivery's event) with its ID.
+func (h *Handler) mutateObject(w http.ResponseWriter, r *http.Request, status int, mutation string, vars map[string]any) {
 	var out objectResult
-	if err := missing(h.execute(r.Context(), mutation, vars, &out), isNull(out.Object), "webhook endpoint", id); err != nil {
+	if err := h.execute(r.Context(), mutation, vars, &out); err != nil {
 		h.respond(w, r, nil, err)
 		return
 	}
@@ -192,20 +184,15 @@ func (h *Handler) mutateObject(w http.ResponseWriter, r *http.Request, status in
 }
 
 // withSecret answers the endpoint a mutation returned with its secret, the
-// one answer that carries it; id names the endpoint changed (uuid.Nil
-// for a new one), for the 404 of one the caller cannot see.
-func (h *Handler) withSecret(w http.ResponseWriter, r *http.Request, status int, mutation string, vars map[string]any, id uuid.UUID) {
+// one answer that carries it.
+func (h *Handler) withSecret(w http.ResponseWriter, r *http.Request, status int, mutation string, vars map[string]any) {
 	var out struct {
 		Object struct {
 			Secret   string          `json:"secret"`
 			Endpoint json.RawMessage `json:"endpoint"`
 		} `json:"object"`
 	}
-	err := h.execute(r.Context(), mutation, vars, &out)
-	if id != uuid.Nil {
-		err = missing(err, false, "webhook endpoint", id)
-	}
-	if err != nil {
+	if err := h.execute(r.Context(), mutation, vars, &out); err != nil {
 		h.respond(w, r, nil, err)
 		return
 	}

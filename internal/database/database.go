@@ -61,12 +61,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	var pool *sql.DB
-	if dialectName == dialect.Postgres {
-		pool, err = openPostgres(dsn)
-	} else {
-		pool, err = sql.Open(driverName, dsn)
-	}
+	pool, err := openSQL(driverName, dsn, dialectName)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s database: %w", dialectName, err)
 	}
@@ -92,6 +87,15 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 		driverName: driverName,
 		dsn:        dsn,
 	}, nil
+}
+
+// openSQL opens a database/sql pool, on PostgreSQL with pgx taught to
+// encode uuid.UUID (openPostgres). Every pool Parley opens comes from here.
+func openSQL(driverName, dsn, dialectName string) (*sql.DB, error) {
+	if dialectName == dialect.Postgres {
+		return openPostgres(dsn)
+	}
+	return sql.Open(driverName, dsn)
 }
 
 // parseURL maps a database URL to a database/sql driver and DSN.

@@ -16,7 +16,7 @@ import (
 // database, for work that must not queue behind requests (or, on SQLite,
 // that River wants on a single connection).
 func (db *DB) OpenPool(ctx context.Context, maxConns int) (*sql.DB, error) {
-	pool, err := sql.Open(db.driverName, db.dsn)
+	pool, err := openSQL(db.driverName, db.dsn, db.Dialect)
 	if err != nil {
 		return nil, fmt.Errorf("opening a %s pool: %w", db.Dialect, err)
 	}

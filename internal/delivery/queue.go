@@ -59,12 +59,8 @@ func (s *Service) Redeliver(ctx context.Context, endpointID, eventID uuid.UUID) 
 	if !ok {
 		return apperr.New(apperr.Unauthorized, "no API key")
 	}
-	ep, err := s.client(ctx).WebhookEndpoint.Query().Where(webhookendpoint.ID(endpointID)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("loading endpoint: %w", err)
-	}
-	if !ep {
-		return apperr.NotFoundf("webhook endpoint %s not found", endpointID)
+	if _, err := (webhook.Store{Client: s.client(ctx)}).Get(ctx, endpointID); err != nil {
+		return err
 	}
 	ev, err := s.client(ctx).Event.Query().Where(event.ID(eventID)).Exist(ctx)
 	if err != nil {

@@ -121,18 +121,20 @@ func (s Store) Update(ctx context.Context, id uuid.UUID, e Endpoint) (*ent.Webho
 			update.ClearDisabledReason().ClearFailingSince()
 		}
 	}
-	return notFound(update.Save(ctx))
+	v, err := update.Save(ctx)
+	return notFound(id, v, err)
 }
 
 // Get returns one endpoint.
 func (s Store) Get(ctx context.Context, id uuid.UUID) (*ent.WebhookEndpoint, error) {
-	return notFound(s.Client.WebhookEndpoint.Get(ctx, id))
+	v, err := s.Client.WebhookEndpoint.Get(ctx, id)
+	return notFound(id, v, err)
 }
 
 // Delete removes an endpoint; nothing more is delivered to it.
 func (s Store) Delete(ctx context.Context, id uuid.UUID) error {
 	err := s.Client.WebhookEndpoint.DeleteOneID(id).Exec(ctx)
-	_, err = notFound[*ent.WebhookEndpoint](nil, err)
+	_, err = notFound[*ent.WebhookEndpoint](id, nil, err)
 	return err
 }
 
@@ -146,11 +148,12 @@ func (s Store) Rotate(ctx context.Context, id uuid.UUID, overlap time.Duration) 
 	if err != nil {
 		return nil, err
 	}
-	return notFound(s.Client.WebhookEndpoint.UpdateOne(old).
+	v, err := s.Client.WebhookEndpoint.UpdateOne(old).
 		SetSecret(NewSecret()).
 		SetPreviousSecret(old.Secret).
 		SetPreviousSecretExpiresAt(dbtime.Of(time.Now().Add(overlap))).
-		Save(ctx))
+		Save(ctx)
+	return notFound(id, v, err)
 }
 
 // Secrets are the secrets that sign a delivery made at now: the current
@@ -169,11 +172,11 @@ func dedupe(types []string) []string {
 	return slices.Compact(out)
 }
 
-// notFound turns ent's not-found (which tenancy also answers for another
-// organization's endpoint) into the API's.
-func notFound[T any](v T, err error) (T, error) {
+// notFound turns ent's not-found for endpoint id (which tenancy also
+// answers for another organization's endpoint) into the API's.
+func notFound[T any](id uuid.UUID, v T, err error) (T, error) {
 	if ent.IsNotFound(err) {
-		return v, apperr.NotFoundf("webhook endpoint not found")
+		return v, apperr.NotFoundf("webhook endpoint %s not found", id)
 	}
 	if err != nil {
 		return v, fmt.Errorf("webhook endpoint: %w", err)
